@@ -1,0 +1,65 @@
+package dev.unimoe.model;
+
+import dev.unimoe.formats.FormatException;
+import dev.unimoe.formats.SafetensorsCheckpoint;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.DoubleConsumer;
+
+/**
+ * A loaded decoder: config, memory-mapped weights, and where they came from. Closing it unmaps
+ * the files. The tokenizer is loaded separately (a model may ship without one).
+ */
+public final class Model implements AutoCloseable {
+    private final Path source;
+    private final String format;
+    private final ModelConfig config;
+    private final Weights weights;
+    private final AutoCloseable resources;
+
+    public Model(Path source, String format, ModelConfig config, Weights weights, AutoCloseable resources) {
+        this.source = source;
+        this.format = format;
+        this.config = config;
+        this.weights = weights;
+        this.resources = resources;
+    }
+
+    /** Loads a HF checkpoint folder or a .gguf file. */
+    public static Model load(Path path, DoubleConsumer progress) {
+        if (Files.isDirectory(path)) {
+            ModelConfig cfg = HfConfig.read(path);
+            SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(path);
+            try {
+                Weights w = SafetensorsWeights.load(ck, cfg, progress);
+                return new Model(path, "safetensors", cfg, w, ck);
+            } catch (RuntimeException e) {
+                ck.close();
+                throw e;
+            }
+        }
+        if (Files.isRegularFile(path) && path.getFileName().toString().endsWith(".gguf")) {
+            return GgufModel.load(path, progress);
+        }
+        if (!Files.exists(path)) throw new FormatException(path.toString(), "not found (expected a checkpoint folder or a .gguf file)");
+        throw new FormatException(path.toString(), "model path", "a HF checkpoint folder (config.json + *.safetensors) or a .gguf file");
+    }
+
+    public Path source() { return source; }
+
+    public String format() { return format; }
+
+    public ModelConfig config() { return config; }
+
+    public Weights weights() { return weights; }
+
+    @Override
+    public void close() {
+        try {
+            resources.close();
+        } catch (Exception e) {
+            throw new IllegalStateException("closing " + source + ": " + e.getMessage(), e);
+        }
+    }
+}
