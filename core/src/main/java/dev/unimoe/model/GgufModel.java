@@ -5,7 +5,7 @@ import dev.unimoe.formats.FormatException;
 import java.nio.file.Path;
 import java.util.function.DoubleConsumer;
 
-/** Binds llama.cpp GGUF tensor names and metadata to a {@link Model}. */
+/** Placeholder until the GGUF reader lands (real binding kept aside). */
 final class GgufModel {
     private GgufModel() {}
 

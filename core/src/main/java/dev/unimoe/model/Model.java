@@ -16,13 +16,16 @@ public final class Model implements AutoCloseable {
     private final String format;
     private final ModelConfig config;
     private final Weights weights;
+    private final java.util.Map<String, Object> metadata;
     private final AutoCloseable resources;
 
-    public Model(Path source, String format, ModelConfig config, Weights weights, AutoCloseable resources) {
+    /** @param metadata GGUF key/values (tokenizer included), empty for safetensors checkpoints */
+    public Model(Path source, String format, ModelConfig config, Weights weights, java.util.Map<String, Object> metadata, AutoCloseable resources) {
         this.source = source;
         this.format = format;
         this.config = config;
         this.weights = weights;
+        this.metadata = metadata;
         this.resources = resources;
     }
 
@@ -33,7 +36,7 @@ public final class Model implements AutoCloseable {
             SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(path);
             try {
                 Weights w = SafetensorsWeights.load(ck, cfg, progress);
-                return new Model(path, "safetensors", cfg, w, ck);
+                return new Model(path, "safetensors", cfg, w, java.util.Map.of(), ck);
             } catch (RuntimeException e) {
                 ck.close();
                 throw e;
@@ -53,6 +56,8 @@ public final class Model implements AutoCloseable {
     public ModelConfig config() { return config; }
 
     public Weights weights() { return weights; }
+
+    public java.util.Map<String, Object> metadata() { return metadata; }
 
     @Override
     public void close() {

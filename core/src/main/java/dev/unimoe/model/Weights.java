@@ -18,11 +18,42 @@ public record Weights(Matrix embedding, LayerWeights[] layers, float[] finalNorm
         return n;
     }
 
+    /** Parameter counts: [total, active per token]; active counts k of the E routed experts. */
+    public long[] parameterCounts(int expertsPerToken) {
+        long total = params(embedding) + (lmHead == embedding ? 0 : params(lmHead)) + finalNorm.length, active = total;
+        for (LayerWeights l : layers) {
+            long common = params(l.wq()) + params(l.wk()) + params(l.wv()) + params(l.wo()) + l.attnNorm().length + l.ffnNorm().length
+                    + len(l.bq()) + len(l.bk()) + len(l.bv());
+            total += common;
+            active += common;
+            if (l.sparse()) {
+                long shared = params(l.router()) + params(l.sharedGate()) + params(l.sharedUp()) + params(l.sharedDown()) + params(l.sharedExpertGate());
+                long one = params(l.expertGate()[0]) + params(l.expertUp()[0]) + params(l.expertDown()[0]);
+                total += shared + one * l.expertGate().length;
+                active += shared + one * expertsPerToken;
+            } else {
+                long ffn = params(l.ffnGate()) + params(l.ffnUp()) + params(l.ffnDown());
+                total += ffn;
+                active += ffn;
+            }
+        }
+        return new long[]{total, active};
+    }
+
+    private static long params(Matrix m) {
+        return m == null ? 0 : (long) m.rows() * m.cols();
+    }
+
+    private static long len(float[] a) {
+        return a == null ? 0 : a.length;
+    }
+
+    /** Stored bytes per format name, over all matrices. */
     public java.util.Map<String, Long> formatCounts() {
         java.util.Map<String, Long> m = new java.util.TreeMap<>();
         java.util.function.Consumer<Matrix> add = x -> { if (x != null) m.merge(x.tensor().type().name(), x.byteSize(), Long::sum); };
         add.accept(embedding);
-        add.accept(lmHead);
+        if (lmHead != embedding) add.accept(lmHead);
         for (LayerWeights l : layers) {
             for (Matrix x : new Matrix[]{l.wq(), l.wk(), l.wv(), l.wo(), l.router(), l.sharedGate(), l.sharedUp(), l.sharedDown(),
                     l.sharedExpertGate(), l.ffnGate(), l.ffnUp(), l.ffnDown()}) add.accept(x);

@@ -1,0 +1,65 @@
+package dev.unimoe.runtime;
+
+import dev.unimoe.kernels.Parallel;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** What this machine can do, measured: DRAM read bandwidth; and what this process used: peak RSS. */
+public final class MachineProfile {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+
+    private MachineProfile() {}
+
+    /**
+     * Read bandwidth in bytes/s: all threads sum disjoint parts of an off-heap buffer far larger
+     * than the caches, best of {@code rounds}; the same access pattern as a matrix-vector product.
+     */
+    public static double readBandwidth(long bytes, int rounds) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment seg = arena.allocate(bytes, 64);
+            seg.fill((byte) 1);
+            int chunks = Parallel.threads() * 8;
+            long per = bytes / chunks / (S.length() * 4L) * (S.length() * 4L);
+            double best = 0;
+            float[] sink = new float[chunks];
+            for (int r = 0; r < rounds; r++) {
+                long t0 = System.nanoTime();
+                Parallel.forEach(chunks, c -> {
+                    FloatVector acc = FloatVector.zero(S);
+                    long base = c * per;
+                    for (long o = 0; o < per; o += S.length() * 4L) {
+                        acc = acc.add(FloatVector.fromMemorySegment(S, seg, base + o, ByteOrder.LITTLE_ENDIAN));
+                    }
+                    sink[c] = acc.reduceLanes(VectorOperators.ADD);
+                });
+                long dt = System.nanoTime() - t0;
+                best = Math.max(best, per * chunks * 1e9 / dt);
+            }
+            if (Float.isNaN(sink[0])) System.err.print("");
+            return best;
+        }
+    }
+
+    /** Peak resident set size of this process in bytes (Linux VmHWM), or -1 where unknown. */
+    public static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    String[] p = line.substring(6).trim().split("\\s+");
+                    return Long.parseLong(p[0]) * 1024;
+                }
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+}
