@@ -43,7 +43,7 @@ public final class Quantizer {
     /** C's roundf: halves go away from zero (Java's Math.round sends -2.5 to -2). */
     public static int roundHalfAway(float v) {
         float a = Math.abs(v);
-        float r = (float) Math.floor(a);
+        float r = (float) (int) a;                     // |v| < 2^31 here: truncation is floor
         if (a - r >= 0.5f) r += 1f;
         return (int) Math.copySign(r, v);
     }

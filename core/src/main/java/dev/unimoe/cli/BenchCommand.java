@@ -1,0 +1,94 @@
+package dev.unimoe.cli;
+
+import dev.unimoe.formats.Json;
+import dev.unimoe.kernels.CpuKernels;
+import dev.unimoe.kernels.Parallel;
+import dev.unimoe.model.Forward;
+import dev.unimoe.model.ModelConfig;
+import dev.unimoe.model.Sampler;
+import dev.unimoe.runtime.MachineProfile;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.SplittableRandom;
+
+/**
+ * {@code unimoe bench}: prefill and decode tokens/s, weight bytes read per decoded token, the
+ * bandwidth that implies and its share of the machine's measured read bandwidth, and peak RSS.
+ */
+final class BenchCommand {
+    private BenchCommand() {}
+
+    static int run(String[] argv, PrintStream out, PrintStream err) {
+        Args a = new Args("bench", argv, 1, Set.of("model", "prompt-tokens", "decode-tokens", "repeat", "seed"), Set.of("json", "quiet"));
+        int P = a.getInt("prompt-tokens", 64), N = a.getInt("decode-tokens", 32), R = a.getInt("repeat", 3);
+        if (P < 1 || N < 1 || R < 1) throw new Args.UsageException("bench: --prompt-tokens, --decode-tokens and --repeat must be >= 1");
+        boolean json = a.flag("json");
+        try (LoadedModel lm = LoadedModel.load(a.require("model"), !a.flag("quiet") && !json)) {
+            ModelConfig c = lm.model().config();
+            int ctx = Math.min(c.contextLength(), P + N + 1);
+            if (P + N + 1 > c.contextLength()) throw new IllegalArgumentException("prompt + decode tokens exceed the model's context of " + c.contextLength());
+            Forward f = new Forward(c, lm.model().weights(), CpuKernels.INSTANCE, ctx, Math.min(P, 128));
+            SplittableRandom rnd = new SplittableRandom(a.getLong("seed", 1));
+            int[] prompt = new int[P];
+            for (int i = 0; i < P; i++) prompt[i] = rnd.nextInt(c.vocabSize());
+            float[] emb = new float[P * c.hidden()], one = new float[c.hidden()], logits = new float[c.vocabSize()];
+            f.embed(prompt, 0, P, emb);
+            double[] prefill = new double[R + 1], decode = new double[R + 1];
+            for (int r = 0; r <= R; r++) {                       // round 0 warms the JIT up and is dropped
+                long t0 = System.nanoTime();
+                f.forward(emb, P, 0, logits, false);
+                prefill[r] = P * 1e9 / (System.nanoTime() - t0);
+                long t1 = System.nanoTime();
+                for (int i = 0; i < N; i++) {
+                    int id = Sampler.argmax(logits);
+                    f.embed(new int[]{id}, 0, 1, one);
+                    f.forward(one, 1, P + i, logits, false);
+                }
+                decode[r] = N * 1e9 / (System.nanoTime() - t1);
+                if (!json && !a.flag("quiet")) err.printf("round %d: prefill %.1f tok/s, decode %.1f tok/s%s%n", r, prefill[r], decode[r], r == 0 ? " (warm-up)" : "");
+            }
+            double pf = median(Arrays.copyOfRange(prefill, 1, R + 1)), dc = median(Arrays.copyOfRange(decode, 1, R + 1));
+            long bytesPerToken = lm.model().weights().activeBytesPerToken(Math.max(1, c.expertsPerToken()));
+            double achieved = bytesPerToken * dc;
+            double machine = MachineProfile.readBandwidth(1L << 30, 3);
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", lm.model().source().toString());
+            m.put("backend", CpuKernels.INSTANCE.name());
+            m.put("threads", Parallel.threads());
+            m.put("formats", lm.model().weights().formatCounts().keySet());
+            m.put("prompt_tokens", P);
+            m.put("decode_tokens", N);
+            m.put("prefill_tokens_per_s", round(pf));
+            m.put("decode_tokens_per_s", round(dc));
+            m.put("weight_bytes_per_decoded_token", bytesPerToken);
+            m.put("achieved_gb_per_s", round(achieved / 1e9));
+            m.put("machine_read_gb_per_s", round(machine / 1e9));
+            m.put("share_of_bandwidth", round(achieved / machine));
+            m.put("peak_rss_bytes", MachineProfile.peakRss());
+            if (json) {
+                out.println(Json.write(m));
+            } else {
+                out.printf("prefill  %8.1f tok/s  (%d-token prompt, median of %d)%n", pf, P, R);
+                out.printf("decode   %8.1f tok/s  (%d tokens, median of %d)%n", dc, N, R);
+                out.printf("weights read per decoded token  %s%n", InspectCommand.human(bytesPerToken));
+                out.printf("achieved %.2f GB/s of %.2f GB/s measured read bandwidth (%.0f%%)%n", achieved / 1e9, machine / 1e9, 100 * achieved / machine);
+                out.printf("peak RSS %s%n", InspectCommand.human(MachineProfile.peakRss()));
+            }
+        }
+        return 0;
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+}
