@@ -54,6 +54,7 @@ final class BenchCommand {
             double pf = median(Arrays.copyOfRange(prefill, 1, R + 1)), dc = median(Arrays.copyOfRange(decode, 1, R + 1));
             long bytesPerToken = lm.model().weights().activeBytesPerToken(Math.max(1, c.expertsPerToken()));
             double achieved = bytesPerToken * dc;
+            long rss = MachineProfile.peakRss();                 // before the bandwidth probe adds its 1 GiB
             double machine = MachineProfile.readBandwidth(1L << 30, 3);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", lm.model().source().toString());
@@ -68,7 +69,7 @@ final class BenchCommand {
             m.put("achieved_gb_per_s", round(achieved / 1e9));
             m.put("machine_read_gb_per_s", round(machine / 1e9));
             m.put("share_of_bandwidth", round(achieved / machine));
-            m.put("peak_rss_bytes", MachineProfile.peakRss());
+            m.put("peak_rss_bytes", rss);
             if (json) {
                 out.println(Json.write(m));
             } else {
@@ -76,7 +77,7 @@ final class BenchCommand {
                 out.printf("decode   %8.1f tok/s  (%d tokens, median of %d)%n", dc, N, R);
                 out.printf("weights read per decoded token  %s%n", InspectCommand.human(bytesPerToken));
                 out.printf("achieved %.2f GB/s of %.2f GB/s measured read bandwidth (%.0f%%)%n", achieved / 1e9, machine / 1e9, 100 * achieved / machine);
-                out.printf("peak RSS %s%n", InspectCommand.human(MachineProfile.peakRss()));
+                out.printf("peak RSS %s%n", InspectCommand.human(rss));
             }
         }
         return 0;

@@ -46,6 +46,7 @@ final class GenerateCommand {
             Forward f = new Forward(c, lm.model().weights(), CpuKernels.INSTANCE, ctx, Math.min(a.getInt("batch", 128), ctx));
             int[] stop = a.flag("ignore-eos") || tok == null || tok.eosId() < 0 ? new int[0] : new int[]{tok.eosId()};
             StreamDecoder sd = tok != null && !json ? tok.streamDecoder(true) : null;
+            if (sd != null) for (int id : prompt) sd.accept(id);   // primed, so the first new piece keeps its leading space
             Generator.Result r = new Generator(f).generate(prompt, maxTokens, sampler, stop, id -> {
                 if (json) return;
                 if (sd != null) out.print(sd.accept(id));

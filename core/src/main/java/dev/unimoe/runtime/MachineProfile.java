@@ -23,7 +23,7 @@ public final class MachineProfile {
      * than the caches, best of {@code rounds}; the same access pattern as a matrix-vector product.
      */
     public static double readBandwidth(long bytes, int rounds) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {   // read by every worker thread
             MemorySegment seg = arena.allocate(bytes, 64);
             seg.fill((byte) 1);
             int chunks = Parallel.threads() * 8;
