@@ -1,7 +1,6 @@
 package dev.unimoe.model;
 
 import dev.unimoe.kernels.Kernels;
-import dev.unimoe.kernels.Parallel;
 import dev.unimoe.tensor.Matrix;
 
 import java.util.Arrays;
@@ -133,7 +132,7 @@ public final class Forward {
             System.arraycopy(k, t * kvd, kc, (pos + t) * kvd, kvd);
             System.arraycopy(v, t * kvd, vc, (pos + t) * kvd, kvd);
         }
-        attention(kc, vc, T, pos);
+        Attention.run(q, kc, vc, attn, T, pos, c.heads(), c.kvHeads(), c.headDim());
         kernels.matmul(L.wo(), attn, T, proj);
         for (int i = 0; i < T * H; i++) x[i] += proj[i];
         if (trace != null) trace.attnResidual(l, pos, x, T);
@@ -147,39 +146,6 @@ public final class Forward {
         }
         for (int i = 0; i < T * H; i++) x[i] += moe[i];
         if (trace != null) trace.layerOutput(l, pos, x, T);
-    }
-
-    /** Causal grouped-query attention of T new rows against the cache; one task per (row, head). */
-    private void attention(float[] kc, float[] vc, int T, int pos) {
-        int hd = c.headDim(), heads = c.heads(), kvd = c.kvDim(), group = heads / c.kvHeads(), qd = c.qDim();
-        float scale = (float) (1.0 / Math.sqrt(hd));
-        Parallel.forChunks(T * heads, 1, (from, to) -> {
-            float[] s = new float[pos + T];
-            for (int job = from; job < to; job++) {
-                int t = job / heads, h = job % heads;
-                int len = pos + t + 1, qo = t * qd + h * hd, ko = (h / group) * hd;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int j = 0; j < len; j++) {
-                    float d = 0f;
-                    int kb = j * kvd + ko;
-                    for (int i = 0; i < hd; i++) d += q[qo + i] * kc[kb + i];
-                    s[j] = d * scale;
-                    max = Math.max(max, s[j]);
-                }
-                float sum = 0f;
-                for (int j = 0; j < len; j++) {
-                    s[j] = (float) Math.exp(s[j] - max);
-                    sum += s[j];
-                }
-                float inv = 1f / sum;
-                Arrays.fill(attn, qo, qo + hd, 0f);
-                for (int j = 0; j < len; j++) {
-                    float p = s[j] * inv;
-                    int vb = j * kvd + ko;
-                    for (int i = 0; i < hd; i++) attn[qo + i] += p * vc[vb + i];
-                }
-            }
-        });
     }
 
     /** out[T, H] = down · (silu(gate · in) ⊙ up · in) for T rows of in. */
