@@ -54,6 +54,18 @@ public final class HfConfig {
         return switch (type) {
             case "llama", "mistral" -> new ModelConfig(type, vocab, hidden, layers, heads, kvHeads, headDim, positive(c, "intermediate_size"),
                     0, 0, 0, 0, false, c.getBool("attention_bias", false), eps, theta, ctx, ModelConfig.uniform(layers, false), tied, false);
+            case "llava" -> {
+                // Uni-MoE (LLaVA-style LLaMA): with "moe": true every MLP is a top-k MoE whose
+                // softmax runs over the k selected logits, i.e. renormalised top-k probabilities.
+                if (!c.getBool("moe", false)) {
+                    yield new ModelConfig(type, vocab, hidden, layers, heads, kvHeads, headDim, positive(c, "intermediate_size"),
+                            0, 0, 0, 0, false, false, eps, theta, ctx, ModelConfig.uniform(layers, false), tied, false);
+                }
+                int e = positive(c, "num_experts");
+                int k = topK(c, e);
+                yield new ModelConfig("unimoe", vocab, hidden, layers, heads, kvHeads, headDim, positive(c, "intermediate_size"),
+                        e, k, positive(c, "intermediate_size"), 0, true, false, eps, theta, ctx, ModelConfig.uniform(layers, true), tied, false);
+            }
             case "qwen2" -> new ModelConfig(type, vocab, hidden, layers, heads, kvHeads, headDim, positive(c, "intermediate_size"),
                     0, 0, 0, 0, false, true, eps, theta, ctx, ModelConfig.uniform(layers, false), tied, false);
             case "mixtral" -> {
@@ -80,7 +92,7 @@ public final class HfConfig {
                         e, k, positive(c, "moe_intermediate_size"), c.getInt("shared_expert_intermediate_size", 0),
                         c.getBool("norm_topk_prob", false), c.getBool("qkv_bias", true), eps, theta, ctx, sparse, tied, false);
             }
-            default -> throw new FormatException(c.source(), "model_type", "one of llama, mistral, mixtral, qwen2, qwen2_moe; found \"" + type + "\"");
+            default -> throw new FormatException(c.source(), "model_type", "one of llama, mistral, mixtral, qwen2, qwen2_moe, llava (Uni-MoE); found \"" + type + "\"");
         };
     }
 
