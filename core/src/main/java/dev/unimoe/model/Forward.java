@@ -66,15 +66,16 @@ public final class Forward {
 
     /** Writes embedding rows of {@code tokens[from, from+n)} into dst (row-major [n, H]). */
     public void embed(int[] tokens, int from, int n, float[] dst) {
-        int H = c.hidden();
-        Matrix e = w.embedding();
-        for (int t = 0; t < n; t++) {
-            int id = tokens[from + t];
-            if (id < 0 || id >= c.vocabSize()) {
-                throw new IllegalArgumentException("token id " + id + " at position " + (from + t) + " is outside the vocabulary [0, " + c.vocabSize() + ")");
-            }
-            e.tensor().dequantize(e.rowOffset(id), dst, t * H, H);
+        for (int t = 0; t < n; t++) embedRow(tokens[from + t], dst, t * c.hidden());
+    }
+
+    /** Writes the embedding row of one token id into dst[off, off+H). */
+    public void embedRow(int id, float[] dst, int off) {
+        if (id < 0 || id >= c.vocabSize()) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
         }
+        Matrix e = w.embedding();
+        e.tensor().dequantize(e.rowOffset(id), dst, off, c.hidden());
     }
 
     /**
