@@ -34,11 +34,15 @@ public final class Model implements AutoCloseable {
         if (Files.isDirectory(path)) {
             ModelConfig cfg = HfConfig.read(path);
             SafetensorsCheckpoint ck = SafetensorsCheckpoint.open(path);
+            LoraAdapter lora = null;
             try {
-                Weights w = SafetensorsWeights.load(ck, cfg, progress);
-                return new Model(path, "safetensors", cfg, w, java.util.Map.of(), ck);
+                lora = LoraAdapter.openIfPresent(path);       // a PEFT adapter saved beside the checkpoint
+                Weights w = SafetensorsWeights.load(ck, cfg, lora, progress);
+                if (lora != null) lora.close();               // merged copies hold what they need
+                return new Model(path, lora == null ? "safetensors" : "safetensors+lora", cfg, w, java.util.Map.of(), ck);
             } catch (RuntimeException e) {
                 ck.close();
+                if (lora != null) lora.close();
                 throw e;
             }
         }

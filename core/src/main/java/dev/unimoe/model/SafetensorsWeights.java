@@ -19,7 +19,26 @@ public final class SafetensorsWeights {
     private static final Pattern EXPERT = Pattern.compile("model\\.layers\\.(\\d+)\\.(?:block_sparse_moe|mlp)\\.experts\\.(\\d+)\\..*");
 
     public static Weights load(SafetensorsCheckpoint ck, ModelConfig c, DoubleConsumer progress) {
+        return load(ck, c, null, progress);
+    }
+
+    /** As {@link #load(SafetensorsCheckpoint, ModelConfig, DoubleConsumer)}, merging a LoRA adapter (may be null). */
+    public static Weights load(SafetensorsCheckpoint ck, ModelConfig c, LoraAdapter lora, DoubleConsumer progress) {
         checkExpertCount(ck, c);
+        Weights w = bind(new Source(ck, lora), c, progress);
+        if (lora != null && !lora.unusedTargets().isEmpty()) {
+            throw new FormatException(ck.dir().resolve("adapter_model.safetensors").toString(), "LoRA targets",
+                    "weights of this model; no base weight for " + lora.unusedTargets().iterator().next());
+        }
+        return w;
+    }
+
+    /** Where matrices come from: the checkpoint, with the adapter's update merged in where it has one. */
+    private record Source(SafetensorsCheckpoint ck, LoraAdapter lora) {
+        boolean has(String name) { return ck.has(name); }
+    }
+
+    private static Weights bind(Source ck, ModelConfig c, DoubleConsumer progress) {
         int H = c.hidden();
         Matrix embed = matrix(ck, "model.embed_tokens.weight", c.vocabSize(), H);
         LayerWeights[] layers = new LayerWeights[c.layers()];
@@ -88,12 +107,13 @@ public final class SafetensorsWeights {
         }
     }
 
-    private static Matrix matrix(SafetensorsCheckpoint ck, String name, int rows, int cols) {
-        Tensor t = ck.tensor(name, rows, cols);
+    private static Matrix matrix(Source src, String name, int rows, int cols) {
+        Tensor t = src.ck().tensor(name, rows, cols);
+        if (src.lora() != null) t = src.lora().apply(name, t, rows, cols);
         return Matrix.of(t, rows, cols);
     }
 
-    private static float[] vector(SafetensorsCheckpoint ck, String name, int n) {
-        return ck.tensor(name, n).toFloatArray();
+    private static float[] vector(Source src, String name, int n) {
+        return src.ck().tensor(name, n).toFloatArray();
     }
 }
