@@ -1,22 +1,93 @@
 package dev.unimoe.kernels;
 
+import dev.unimoe.tensor.BF16Tensor;
+import dev.unimoe.tensor.F16Tensor;
+import dev.unimoe.tensor.F32Tensor;
 import dev.unimoe.tensor.Matrix;
+import dev.unimoe.tensor.Q4_0Tensor;
+import dev.unimoe.tensor.Q8_0Tensor;
+import dev.unimoe.tensor.Q8Activations;
+import dev.unimoe.tensor.Tensor;
 
-/** CPU kernels: rows of the weight split across threads, each row read once for all tokens. */
+/**
+ * CPU kernels: the weight's rows are split into pieces claimed by all threads ({@link Parallel}),
+ * and each row is read from memory once for all tokens: a row is dotted with up to four token
+ * rows at a time by the tensor's {@code dotTokens} (one weight load/unpack, several FMAs), the
+ * next group of tokens reusing the row from L1.
+ *
+ * <p>Q8_0 and Q4_0 weights take the quantized-activation path of llama.cpp: the {@code tokens}
+ * activation rows are quantized to Q8_0 once per call (into a grow-only per-thread buffer) and
+ * every block product is an integer dot scaled by d_w·d_x. Float formats (F32, F16, BF16) use
+ * the float activations directly. Results per token do not depend on {@code tokens}.
+ */
 public final class CpuKernels implements Kernels {
     public static final CpuKernels INSTANCE = new CpuKernels();
+
+    /** Rows per piece of work: enough to amortise claiming, small enough to balance two cores. */
+    private static final int MIN_ROWS_PER_PIECE = 16;
+
+    private static final ThreadLocal<Q8Activations> ACTIVATIONS = ThreadLocal.withInitial(Q8Activations::new);
 
     @Override
     public void matmul(Matrix w, float[] x, int tokens, float[] out) {
         int rows = w.rows(), cols = w.cols();
-        Parallel.forChunks(rows, 16, (start, end) -> {
-            for (int r = start; r < end; r++) {
-                long off = w.rowOffset(r);
-                for (int t = 0; t < tokens; t++) {
-                    out[t * rows + r] = w.tensor().dot(off, x, t * cols, cols);
-                }
+        if (tokens <= 0) return;
+        if ((long) tokens * cols > x.length) {
+            throw new IllegalArgumentException("matmul of " + tokens + " rows of " + cols + " needs " + (long) tokens * cols + " activations, array has " + x.length);
+        }
+        if ((long) tokens * rows > out.length) {
+            throw new IllegalArgumentException("matmul of " + tokens + " rows of " + rows + " outputs needs " + (long) tokens * rows + " floats, array has " + out.length);
+        }
+        Tensor t = w.tensor();
+        int grain = grain(rows, tokens);
+        switch (t) {
+            case Q8_0Tensor q -> {
+                Q8Activations a = quantize(x, tokens, cols, false);
+                Parallel.forRange(rows, grain, (r0, r1) -> {
+                    for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a, 0, tokens, out, r, rows);
+                });
             }
-        });
+            case Q4_0Tensor q -> {
+                Q8Activations a = quantize(x, tokens, cols, true);
+                Parallel.forRange(rows, grain, (r0, r1) -> {
+                    for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a, 0, tokens, out, r, rows);
+                });
+            }
+            case F32Tensor f -> Parallel.forRange(rows, grain, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows);
+            });
+            case F16Tensor f -> Parallel.forRange(rows, grain, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows);
+            });
+            case BF16Tensor f -> Parallel.forRange(rows, grain, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows);
+            });
+            default -> Parallel.forRange(rows, grain, (r0, r1) -> {
+                for (int r = r0; r < r1; r++) {
+                    long off = w.rowOffset(r);
+                    for (int tk = 0; tk < tokens; tk++) out[tk * rows + r] = t.dot(off, x, tk * cols, cols);
+                }
+            });
+        }
+    }
+
+    /** Q8_0-quantizes the activation rows once, in parallel when there are many. */
+    private static Q8Activations quantize(float[] x, int tokens, int cols, boolean forQ4) {
+        Q8Activations a = ACTIVATIONS.get().prepare(tokens, cols, forQ4);
+        if ((long) tokens * cols < 16384) {
+            a.quantizeRows(x, 0, 0, tokens);
+        } else {
+            int per = Math.max(1, 4096 / cols);
+            Parallel.forRange(tokens, per, (t0, t1) -> a.quantizeRows(x, 0, t0, t1));
+        }
+        return a;
+    }
+
+    /** About eight pieces per thread, at least MIN_ROWS_PER_PIECE rows (fewer with many tokens). */
+    private static int grain(int rows, int tokens) {
+        int pieces = Parallel.threads() * 8;
+        int min = Math.max(1, MIN_ROWS_PER_PIECE / Math.min(tokens, 8));
+        return Math.max(min, (rows + pieces - 1) / pieces);
     }
 
     @Override

@@ -1,14 +1,30 @@
 package dev.unimoe.tensor;
 
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.Objects;
 
+import static dev.unimoe.tensor.Vec.B128;
+import static dev.unimoe.tensor.Vec.F;
+import static dev.unimoe.tensor.Vec.S;
 /**
  * ggml Q4_0: blocks of 32 values in 18 bytes, an f16 scale d then 16 bytes qs;
- * value j (< 16) = d·((qs[j] &amp; 0xF) − 8), value j+16 = d·((qs[j] &gt;&gt; 4) − 8).
+ * value j (&lt; 16) = d·((qs[j] &amp; 0xF) − 8), value j+16 = d·((qs[j] &gt;&gt; 4) − 8).
+ * Besides the float-activation {@link #dot}, the quantized-activation product of ggml
+ * ({@link #dot(long, Q8Activations, int, int)}, {@code ggml_vec_dot_q4_0_q8_0}): the 16 bytes are
+ * zero-extended to 16-bit lanes u = lo + 16·hi and hi = u &gt;&gt; 4, and with the activation
+ * layout of {@link Q8Activations} (q[j], q[16+j] − 16·q[j], 8·(q[j]+q[16+j])) two multiplies and
+ * a subtract give (lo−8)·q[j] + (hi−8)·q[16+j] exactly; pairs of lanes are summed into 32-bit
+ * lanes, converted to float and scaled by d_w·d_x per block.
  */
 public final class Q4_0Tensor extends Tensor {
-    static final ValueLayout.OfShort LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     public Q4_0Tensor(MemorySegment data, long elements) { super(data, elements); }
 
@@ -19,7 +35,7 @@ public final class Q4_0Tensor extends Tensor {
         long block = index >>> 5;
         int within = (int) (index & 31);
         long base = block * 18;
-        float d = Float.float16ToFloat(data.get(LE, base));
+        float d = Float.float16ToFloat(data.get(LE16, base));
         int b = data.get(ValueLayout.JAVA_BYTE, base + 2 + (within & 15)) & 0xFF;
         int q = within < 16 ? (b & 0x0F) : (b >>> 4);
         return d * (q - 8);
@@ -27,8 +43,168 @@ public final class Q4_0Tensor extends Tensor {
 
     @Override
     public float dot(long offset, float[] x, int xOff, int n) {
+        Objects.checkFromIndexSize(xOff, n, x.length);
+        Objects.checkFromIndexSize(offset, n, elements);
+        if (!Vec.ENABLED || (offset & 31) != 0) {
+            float s = 0f;
+            for (int i = 0; i < n; i++) s += get(offset + i) * x[xOff + i];
+            return s;
+        }
+        int nb = n >>> 5;
         float s = 0f;
-        for (int i = 0; i < n; i++) s += get(offset + i) * x[xOff + i];
+        if (nb > 0) {
+            byte[] w = Scratch.bytes(nb * 18);
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (offset >>> 5) * 18, w, 0, nb * 18);
+            s = dotF(w, x, xOff, nb);
+        }
+        for (int i = nb * 32; i < n; i++) s += get(offset + i) * x[xOff + i];
         return s;
     }
+
+    /**
+     * The quantized-activation product {@code ggml_vec_dot_q4_0_q8_0}: the {@code n} values at
+     * {@code offset} with activation values [xOff, xOff + n) of {@code x} (flat index over its
+     * rows; offset, xOff and n multiples of 32). Per block an exact integer dot of the quants,
+     * times d_w·d_x, accumulated in float32 over 8 lanes.
+     */
+    public float dot(long offset, Q8Activations x, int xOff, int n) {
+        checkQ(offset, x, xOff, n);
+        if (n == 0) return 0f;
+        if (!Vec.ENABLED) return dotQScalar(offset, x, xOff >>> 5, n >>> 5);
+        int nb = n >>> 5;
+        byte[] w = Scratch.bytes(nb * 18);
+        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (offset >>> 5) * 18, w, 0, nb * 18);
+        return dotQ1(w, x.q, x.d, xOff >>> 5, nb);
+    }
+
+    /**
+     * {@link #dot(long, Q8Activations, int, int)} of the {@code x.cols()} values at {@code offset}
+     * with activation rows token0 .. token0+tokens−1, into {@code out[outOff + t·outStride]}; each
+     * weight block is read and unpacked once for up to four rows, with results bit-identical to
+     * the one-row product.
+     */
+    public void dotTokens(long offset, Q8Activations x, int token0, int tokens, float[] out, int outOff, int outStride) {
+        if (tokens <= 0) return;
+        int n = x.cols(), nb = x.blocksPerRow();
+        checkQ(offset, x, token0 * n, n);
+        Objects.checkFromIndexSize((long) token0 * n, (long) tokens * n, (long) x.rows() * n);
+        Objects.checkIndex(outOff + (long) (tokens - 1) * outStride, out.length);
+        if (!Vec.ENABLED) {
+            for (int t = 0; t < tokens; t++) out[outOff + t * outStride] = dotQScalar(offset, x, (token0 + t) * nb, nb);
+            return;
+        }
+        byte[] w = Scratch.bytes(nb * 18);
+        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (offset >>> 5) * 18, w, 0, nb * 18);
+        int t = 0;
+        for (; t + 4 <= tokens; t += 4) dotQ4(w, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
+        if (t + 2 <= tokens) {
+            dotQ2(w, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
+            t += 2;
+        }
+        for (; t < tokens; t++) out[outOff + t * outStride] = dotQ1(w, x.q, x.d, (token0 + t) * nb, nb);
+    }
+
+    private void checkQ(long offset, Q8Activations x, int xOff, int n) {
+        if (x.forQ4() != true) throw new IllegalArgumentException("activations were prepared for " + (x.forQ4() ? "Q4_0" : "Q8_0") + " weights, not Q4_0");
+        if (((offset | xOff | n) & 31) != 0) throw new IllegalArgumentException("Q4_0 products need whole blocks: offset " + offset + ", xOff " + xOff + ", n " + n);
+        Objects.checkFromIndexSize(offset, n, elements);
+        Objects.checkFromIndexSize(xOff, n, (long) x.rows() * x.cols());
+    }
+
+    /** Plain-Java reference of the quantized product (also the path without usable vectors). */
+    private float dotQScalar(long offset, Q8Activations x, int blk0, int nb) {
+        float s = 0f;
+        for (int b = 0; b < nb; b++) {
+            long o = ((offset >>> 5) + b) * 18;
+            int sumi = 0;
+            for (int j = 0; j < 32; j++) sumi += q4(o, j) * x.quant((blk0 + b) * 32 + j);
+            s += sumi * (Float.float16ToFloat(data.get(LE16, o)) * x.d[blk0 + b]);
+        }
+        return s;
+    }
+
+    private int q4(long blockByte, int j) {
+        int b = data.get(ValueLayout.JAVA_BYTE, blockByte + 2 + (j & 15)) & 0xFF;
+        return (j < 16 ? (b & 0x0F) : (b >>> 4)) - 8;
+    }
+
+    /** Float activations: nibbles widened to shorts, −8, converted to float, FMAs, then × d. */
+    static float dotF(byte[] w, float[] x, int x0, int nb) {
+        FloatVector acc = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            int o = 18 * b;
+            int xi = x0 + 32 * b;
+            ShortVector u = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector lo = u.and((short) 0x0F).sub((short) 8), hi = u.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
+            FloatVector p = ((FloatVector) lo.convertShape(VectorOperators.S2F, F, 0)).mul(FloatVector.fromArray(F, x, xi));
+            p = ((FloatVector) lo.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 8), p);
+            p = ((FloatVector) hi.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 16), p);
+            p = ((FloatVector) hi.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 24), p);
+            acc = p.fma(FloatVector.broadcast(F, Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8]), acc);
+        }
+        return Vec.sum(acc);
+    }
+
+    static float dotQ1(byte[] w, short[] q, float[] d, int blk0, int nb) {
+        FloatVector a0 = FloatVector.zero(F);
+        for (int b = 0; b < nb; b++) {
+            int o = 18 * b;
+            ShortVector u = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector hi = u.lanewise(VectorOperators.LSHR, 4);
+            float dw = Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8];
+            IntVector p0 = u.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 32)).reinterpretAsInts();
+            IntVector s0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
+        }
+        return Vec.sum(a0);
+    }
+
+    static void dotQ2(byte[] w, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0;
+        int k1 = blk0 + 1 * bs;
+        for (int b = 0; b < nb; b++) {
+            int o = 18 * b;
+            ShortVector u = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector hi = u.lanewise(VectorOperators.LSHR, 4);
+            float dw = Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8];
+            IntVector p0 = u.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 32)).reinterpretAsInts();
+            IntVector s0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
+            IntVector p1 = u.mul(ShortVector.fromArray(S, q, 48 * (k1 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (k1 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (k1 + b) + 32)).reinterpretAsInts();
+            IntVector s1 = p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            a1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[k1 + b]), a1);
+        }
+        out[o0 + 0 * os] = Vec.sum(a0);
+        out[o0 + 1 * os] = Vec.sum(a1);
+    }
+
+    static void dotQ4(byte[] w, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
+        int k1 = blk0 + 1 * bs;
+        int k2 = blk0 + 2 * bs;
+        int k3 = blk0 + 3 * bs;
+        for (int b = 0; b < nb; b++) {
+            int o = 18 * b;
+            ShortVector u = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector hi = u.lanewise(VectorOperators.LSHR, 4);
+            float dw = Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8];
+            IntVector p0 = u.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 32)).reinterpretAsInts();
+            IntVector s0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
+            IntVector p1 = u.mul(ShortVector.fromArray(S, q, 48 * (k1 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (k1 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (k1 + b) + 32)).reinterpretAsInts();
+            IntVector s1 = p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            a1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[k1 + b]), a1);
+            IntVector p2 = u.mul(ShortVector.fromArray(S, q, 48 * (k2 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (k2 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (k2 + b) + 32)).reinterpretAsInts();
+            IntVector s2 = p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            a2 = ((FloatVector) s2.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[k2 + b]), a2);
+            IntVector p3 = u.mul(ShortVector.fromArray(S, q, 48 * (k3 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (k3 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (k3 + b) + 32)).reinterpretAsInts();
+            IntVector s3 = p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
+            a3 = ((FloatVector) s3.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[k3 + b]), a3);
+        }
+        out[o0 + 0 * os] = Vec.sum(a0);
+        out[o0 + 1 * os] = Vec.sum(a1);
+        out[o0 + 2 * os] = Vec.sum(a2);
+        out[o0 + 3 * os] = Vec.sum(a3);
+    }
+
 }

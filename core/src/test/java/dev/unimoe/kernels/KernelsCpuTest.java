@@ -1,0 +1,204 @@
+package dev.unimoe.kernels;
+
+import dev.unimoe.tensor.DType;
+import dev.unimoe.tensor.Matrix;
+import dev.unimoe.tensor.Quantizer;
+import dev.unimoe.tensor.Tensor;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * {@link CpuKernels#matmul} for tokens 1..9 and odd row counts against references in double:
+ * float formats against Σ w·x over decoded weights; Q8_0/Q4_0 against the quantized-activation
+ * reference (x encoded by {@link Quantizer} as Q8_0, integer block dots × d_w·d_x), which is
+ * what the kernel computes. Tolerance 1e-5 · Σ|terms| (float32 reordering).
+ */
+class KernelsCpuTest {
+    static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final DType[] FORMATS = {DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0};
+
+    static Tensor tensor(DType type, int elements, long seed) {
+        Random r = new Random(seed);
+        float[] v = new float[elements];
+        for (int i = 0; i < elements; i++) v[i] = (float) (r.nextGaussian() * 0.3);
+        return Tensor.of(type, MemorySegment.ofArray(Quantizer.quantize(type, v)), elements);
+    }
+
+    static float[] activations(int n, long seed) {
+        Random r = new Random(seed);
+        float[] x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float) r.nextGaussian();
+        return x;
+    }
+
+    /** {value, Σ|terms|} of one output in double. */
+    static double[] reference(Matrix w, int row, float[] x, int xOff) {
+        Tensor t = w.tensor();
+        long off = w.rowOffset(row);
+        int n = w.cols();
+        double sum = 0, abs = 0;
+        if (!t.type().quantized()) {
+            for (int i = 0; i < n; i++) {
+                double p = (double) t.get(off + i) * x[xOff + i];
+                sum += p;
+                abs += Math.abs(p);
+            }
+            return new double[] {sum, abs};
+        }
+        byte[] xq = Quantizer.quantize(DType.Q8_0, Arrays.copyOfRange(x, xOff, xOff + n));
+        MemorySegment xs = MemorySegment.ofArray(xq), ws = t.data();
+        int bb = t.type().blockBytes;
+        for (int b = 0; b < n / 32; b++) {
+            long wo = (off / 32 + b) * bb;
+            double d = (double) Float.float16ToFloat(ws.get(LE16, wo)) * Float.float16ToFloat(xs.get(LE16, b * 34L));
+            long sumi = 0, sabs = 0;
+            for (int j = 0; j < 32; j++) {
+                int wq = t.type() == DType.Q8_0
+                        ? ws.get(ValueLayout.JAVA_BYTE, wo + 2 + j)
+                        : ((j < 16 ? ws.get(ValueLayout.JAVA_BYTE, wo + 2 + j) & 15 : (ws.get(ValueLayout.JAVA_BYTE, wo + 2 + j - 16) & 0xFF) >>> 4) - 8);
+                sumi += (long) wq * xq[b * 34 + 2 + j];
+                sabs += Math.abs((long) wq * xq[b * 34 + 2 + j]);
+            }
+            sum += sumi * d;
+            abs += sabs * Math.abs(d);
+        }
+        return new double[] {sum, abs};
+    }
+
+    static void check(Matrix w, float[] x, int tokens, float[] out, String what) {
+        for (int t = 0; t < tokens; t++) {
+            for (int r = 0; r < w.rows(); r++) {
+                double[] ref = reference(w, r, x, t * w.cols());
+                float got = out[t * w.rows() + r];
+                double tol = 1e-5 * ref[1] + 1e-30;
+                if (!(Math.abs(got - ref[0]) <= tol)) {
+                    fail(what + " token " + t + " row " + r + ": got " + got + ", reference " + ref[0] + " (tolerance " + tol + ")");
+                }
+            }
+        }
+    }
+
+    @Test
+    void matmulMatchesReferenceForTokens1To9AndOddRows() {
+        for (DType type : FORMATS) {
+            int[] colsList = type.quantized() ? new int[] {32, 96, 1024} : new int[] {7, 33, 100, 1024};
+            for (int cols : colsList) {
+                for (int rows : new int[] {1, 5, 17, 63, 130}) {
+                    Tensor t = tensor(type, rows * cols, rows * 31L + cols);
+                    Matrix w = Matrix.of(t, rows, cols);
+                    for (int tokens = 1; tokens <= 9; tokens++) {
+                        if (cols == 1024 && rows > 17 && tokens > 3 && tokens != 9) continue;   // keep the test quick
+                        float[] x = activations(tokens * cols + 3, tokens);
+                        float[] out = new float[tokens * rows + 2];
+                        out[tokens * rows] = 42f;
+                        CpuKernels.INSTANCE.matmul(w, x, tokens, out);
+                        check(w, x, tokens, out, type + " " + rows + "x" + cols + " tokens=" + tokens);
+                        assertEquals(42f, out[tokens * rows], "wrote past tokens·rows");
+                    }
+                }
+            }
+        }
+    }
+
+    /** A token's outputs do not depend on how many tokens share the call (bit-identical). */
+    @Test
+    void resultsDoNotDependOnBatchSize() {
+        for (DType type : FORMATS) {
+            int rows = 37, cols = 256, tokens = 9;
+            Matrix w = Matrix.of(tensor(type, rows * cols, 5), rows, cols);
+            float[] x = activations(tokens * cols, 6);
+            float[] all = new float[tokens * rows];
+            CpuKernels.INSTANCE.matmul(w, x, tokens, all);
+            for (int t = 0; t < tokens; t++) {
+                float[] one = new float[rows];
+                CpuKernels.INSTANCE.matmul(w, Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, one);
+                for (int r = 0; r < rows; r++) assertEquals(one[r], all[t * rows + r], 0f, type + " token " + t + " row " + r);
+            }
+        }
+    }
+
+    /** One expert of a stacked [E, rows, cols] tensor: the view's offset is honoured. */
+    @Test
+    void expertSliceOfStackedTensor() {
+        for (DType type : FORMATS) {
+            int experts = 3, rows = 20, cols = 64;
+            Tensor t = tensor(type, experts * rows * cols, 77);
+            Matrix stack = new Matrix(t, 0, experts * rows, cols);
+            float[] x = activations(2 * cols, 9);
+            for (int e = 0; e < experts; e++) {
+                Matrix w = stack.slice(e, rows);
+                float[] out = new float[2 * rows];
+                CpuKernels.INSTANCE.matmul(w, x, 2, out);
+                check(w, x, 2, out, type + " expert " + e);
+            }
+        }
+    }
+
+    @Test
+    void rejectsShortArrays() {
+        Matrix w = Matrix.of(tensor(DType.F32, 64, 1), 2, 32);
+        assertThrows(IllegalArgumentException.class, () -> CpuKernels.INSTANCE.matmul(w, new float[31], 1, new float[2]));
+        assertThrows(IllegalArgumentException.class, () -> CpuKernels.INSTANCE.matmul(w, new float[64], 2, new float[3]));
+    }
+
+    // ---- Parallel ----------------------------------------------------------------------------
+
+    @Test
+    void parallelForRangeCoversEveryIndexOnce() {
+        for (int n : new int[] {1, 2, 3, 17, 1000, 4099}) {
+            for (int grain : new int[] {1, 7, 64, 5000}) {
+                AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                Parallel.forRange(n, grain, (s, e) -> {
+                    for (int i = s; i < e; i++) seen.incrementAndGet(i);
+                });
+                for (int i = 0; i < n; i++) assertEquals(1, seen.get(i), "n=" + n + " grain=" + grain + " i=" + i);
+            }
+            AtomicIntegerArray seen = new AtomicIntegerArray(n);
+            Parallel.forEach(n, seen::incrementAndGet);
+            Parallel.forChunks(n, 3, (s, e) -> {
+                for (int i = s; i < e; i++) seen.incrementAndGet(i);
+            });
+            for (int i = 0; i < n; i++) assertEquals(2, seen.get(i));
+        }
+    }
+
+    @Test
+    void parallelNestsAndRethrows() {
+        AtomicInteger count = new AtomicInteger();
+        Parallel.forRange(8, 1, (s, e) -> Parallel.forRange(10, 2, (a, b) -> count.addAndGet(b - a)));
+        assertEquals(80, count.get());
+        IllegalStateException ex = assertThrows(IllegalStateException.class, () -> Parallel.forRange(100, 1, (s, e) -> {
+            if (s == 57) throw new IllegalStateException("boom");
+        }));
+        assertEquals("boom", ex.getMessage());
+        // the pool still works afterwards
+        AtomicInteger after = new AtomicInteger();
+        Parallel.forRange(100, 1, (s, e) -> after.addAndGet(e - s));
+        assertEquals(100, after.get());
+    }
+
+    @Test
+    void parallelFromSeveralThreadsAtOnce() throws Exception {
+        Thread[] ts = new Thread[4];
+        AtomicInteger total = new AtomicInteger();
+        for (int i = 0; i < ts.length; i++) {
+            ts[i] = new Thread(() -> {
+                for (int k = 0; k < 200; k++) Parallel.forRange(64, 4, (s, e) -> total.addAndGet(e - s));
+            });
+            ts[i].start();
+        }
+        for (Thread t : ts) t.join();
+        assertEquals(4 * 200 * 64, total.get());
+    }
+}
