@@ -27,6 +27,8 @@ public final class CpuKernels implements Kernels {
     private static final int MIN_ROWS_PER_PIECE = 16;
 
     private static final ThreadLocal<Q8Activations> ACTIVATIONS = ThreadLocal.withInitial(Q8Activations::new);
+    /** Q4_0 wants the activations in a different layout; a mixed call (Q4_0 and Q8_0 weights) needs both. */
+    private static final ThreadLocal<Q8Activations> ACTIVATIONS_Q4 = ThreadLocal.withInitial(Q8Activations::new);
 
     @Override
     public void matmul(Matrix w, float[] x, int tokens, float[] out) {
@@ -71,9 +73,56 @@ public final class CpuKernels implements Kernels {
         }
     }
 
+    /**
+     * One parallel pass over the rows of all {@code ws} (same input x): activations are quantized
+     * once per layout, and the threads share a single fork/join instead of one per matrix.
+     */
+    @Override
+    public void matmulMany(Matrix[] ws, float[] x, int tokens, float[][] outs) {
+        if (tokens <= 0) return;
+        int cols = ws[0].cols();
+        int[] start = new int[ws.length + 1];
+        Q8Activations q8 = null, q4 = null;
+        for (int i = 0; i < ws.length; i++) {
+            Matrix w = ws[i];
+            if (w.cols() != cols) throw new IllegalArgumentException("matmulMany: matrix " + i + " has " + w.cols() + " columns, not " + cols);
+            if ((long) tokens * w.rows() > outs[i].length) throw new IllegalArgumentException("matmulMany: output " + i + " too small");
+            start[i + 1] = start[i] + w.rows();
+            if (w.tensor() instanceof Q8_0Tensor && q8 == null) q8 = quantize(x, tokens, cols, false);
+            if (w.tensor() instanceof Q4_0Tensor && q4 == null) q4 = quantize(x, tokens, cols, true);
+        }
+        if ((long) tokens * cols > x.length) throw new IllegalArgumentException("matmulMany: input too small");
+        final Q8Activations a8 = q8, a4 = q4;
+        int total = start[ws.length];
+        Parallel.forRange(total, grain(total, tokens), (g0, g1) -> {
+            for (int i = 0; i < ws.length; i++) {
+                int r0 = Math.max(g0, start[i]) - start[i], r1 = Math.min(g1, start[i + 1]) - start[i];
+                if (r0 < r1) rows(ws[i], x, a8, a4, tokens, outs[i], r0, r1);
+            }
+        });
+    }
+
+    /** Rows [r0, r1) of one product; the tensor format is dispatched once per range. */
+    private static void rows(Matrix w, float[] x, Q8Activations a8, Q8Activations a4, int tokens, float[] out, int r0, int r1) {
+        int rows = w.rows(), cols = w.cols();
+        switch (w.tensor()) {
+            case Q8_0Tensor q -> { for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a8, 0, tokens, out, r, rows); }
+            case Q4_0Tensor q -> { for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a4, 0, tokens, out, r, rows); }
+            case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows); }
+            case F16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows); }
+            case BF16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows); }
+            case Tensor t -> {
+                for (int r = r0; r < r1; r++) {
+                    long off = w.rowOffset(r);
+                    for (int tk = 0; tk < tokens; tk++) out[tk * rows + r] = t.dot(off, x, tk * cols, cols);
+                }
+            }
+        }
+    }
+
     /** Q8_0-quantizes the activation rows once, in parallel when there are many. */
     private static Q8Activations quantize(float[] x, int tokens, int cols, boolean forQ4) {
-        Q8Activations a = ACTIVATIONS.get().prepare(tokens, cols, forQ4);
+        Q8Activations a = (forQ4 ? ACTIVATIONS_Q4 : ACTIVATIONS).get().prepare(tokens, cols, forQ4);
         if ((long) tokens * cols < 16384) {
             a.quantizeRows(x, 0, 0, tokens);
         } else {

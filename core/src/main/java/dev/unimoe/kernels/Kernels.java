@@ -12,6 +12,14 @@ public interface Kernels {
     /** out[t, r] = Σ_c w[r, c] · x[t, c] for every token t &lt; tokens (y = x·Wᵀ). */
     void matmul(Matrix w, float[] x, int tokens, float[] out);
 
+    /**
+     * Several products of the same input (q/k/v, or an FFN's gate and up): outs[i] = x·ws[i]ᵀ.
+     * All matrices have the same column count. A backend can read x once and issue one launch.
+     */
+    default void matmulMany(Matrix[] ws, float[] x, int tokens, float[][] outs) {
+        for (int i = 0; i < ws.length; i++) matmul(ws[i], x, tokens, outs[i]);
+    }
+
     /** A short name for logs and benchmarks. */
     String name();
 }

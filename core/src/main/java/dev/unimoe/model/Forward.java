@@ -118,9 +118,7 @@ public final class Forward {
         int H = c.hidden(), qd = c.qDim(), kvd = c.kvDim();
         // attention block: x += Wo · attention(rope(Wq·a), rope(Wk·a), Wv·a),  a = rmsnorm(x)
         for (int t = 0; t < T; t++) Ops.rmsnorm(xb, t * H, x, t * H, L.attnNorm(), H, c.rmsEps());
-        kernels.matmul(L.wq(), xb, T, q);
-        kernels.matmul(L.wk(), xb, T, k);
-        kernels.matmul(L.wv(), xb, T, v);
+        kernels.matmulMany(new Matrix[]{L.wq(), L.wk(), L.wv()}, xb, T, new float[][]{q, k, v});
         float[] kc = keyCache[l], vc = valueCache[l];
         for (int t = 0; t < T; t++) {
             if (L.bq() != null) {
@@ -152,8 +150,7 @@ public final class Forward {
     /** out[T, H] = down · (silu(gate · in) ⊙ up · in) for T rows of in. */
     private void swiglu(Matrix g, Matrix u, Matrix d, float[] in, int T, float[] out) {
         int F = g.rows();
-        kernels.matmul(g, in, T, gate);
-        kernels.matmul(u, in, T, up);
+        kernels.matmulMany(new Matrix[]{g, u}, in, T, new float[][]{gate, up});
         for (int i = 0; i < T * F; i++) gate[i] = Ops.silu(gate[i]) * up[i];
         kernels.matmul(d, gate, T, out);
     }
