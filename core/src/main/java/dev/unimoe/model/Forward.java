@@ -22,6 +22,7 @@ public final class Forward {
     // activations, T rows each
     private final float[] x, xb, q, k, v, attn, proj, moe, routerLogits, routeW, probs, gather, gate, up, expertOut, sharedGate;
     private final int[] routeIds, expertRows, expertCount;
+    private final float[][] expertGateBuf, expertUpBuf;             // decode: one gate/up row per chosen expert
     private Trace trace;
 
     public Forward(ModelConfig c, Weights w, Kernels kernels, int ctx, int maxBatch) {
@@ -54,6 +55,8 @@ public final class Forward {
         sharedGate = new float[B];
         expertRows = new int[E * B];   // per expert: the (row·K + slot) entries routed to it
         expertCount = new int[E];
+        expertGateBuf = new float[K][Math.max(1, c.expertFfn())];
+        expertUpBuf = new float[K][Math.max(1, c.expertFfn())];
     }
 
     public ModelConfig config() { return c; }
@@ -155,30 +158,65 @@ public final class Forward {
         kernels.matmul(d, gate, T, out);
     }
 
+    /**
+     * One token: the k chosen experts share its input, so their gate and up projections run as one
+     * pass; the down projections follow, and the outputs are summed in ascending expert order
+     * (the order the batched path and HF use, so decode and prefill agree bit for bit).
+     */
+    private void decodeExperts(LayerWeights L, int K) {
+        int H = c.hidden(), F = c.expertFfn();
+        Matrix[] ws = new Matrix[2 * K];
+        float[][] outs = new float[2 * K][];
+        for (int j = 0; j < K; j++) {
+            int e = routeIds[j];
+            ws[2 * j] = L.expertGate()[e];
+            ws[2 * j + 1] = L.expertUp()[e];
+            outs[2 * j] = expertGateBuf[j];
+            outs[2 * j + 1] = expertUpBuf[j];
+        }
+        kernels.matmulMany(ws, xb, 1, outs);
+        int[] order = new int[K];
+        for (int j = 0; j < K; j++) order[j] = j;
+        for (int a = 1; a < K; a++) {                                  // insertion sort by expert id
+            for (int b = a; b > 0 && routeIds[order[b]] < routeIds[order[b - 1]]; b--) { int t = order[b]; order[b] = order[b - 1]; order[b - 1] = t; }
+        }
+        for (int j : order) {
+            float[] g = expertGateBuf[j], u = expertUpBuf[j];
+            for (int i = 0; i < F; i++) g[i] = Ops.silu(g[i]) * u[i];
+            kernels.matmul(L.expertDown()[routeIds[j]], g, 1, expertOut);
+            float wgt = routeW[j];
+            for (int i = 0; i < H; i++) moe[i] += wgt * expertOut[i];
+        }
+    }
+
     /** Sparse MoE: route every row, then run each selected expert once over the rows routed to it. */
     private void moe(int l, LayerWeights L, int T, int pos) {
         int H = c.hidden(), E = c.experts(), K = c.expertsPerToken();
         kernels.matmul(L.router(), xb, T, routerLogits);               // [T, E]
         Router.route(routerLogits, T, E, K, c.normTopkProb(), routeIds, routeW, probs);
         if (trace != null) trace.routing(l, pos, routerLogits, routeIds, routeW, T);
-        Arrays.fill(expertCount, 0);
-        for (int i = 0; i < T * K; i++) {
-            int e = routeIds[i];
-            expertRows[e * maxBatch + expertCount[e]++] = i;
-        }
         Arrays.fill(moe, 0, T * H, 0f);
-        for (int e = 0; e < E; e++) {
-            int n = expertCount[e];
-            if (n == 0) continue;                                       // experts nobody chose are never read
-            for (int r = 0; r < n; r++) {
-                int t = expertRows[e * maxBatch + r] / K;
-                System.arraycopy(xb, t * H, gather, r * H, H);
+        if (T == 1) {
+            decodeExperts(L, K);
+        } else {
+            Arrays.fill(expertCount, 0);
+            for (int i = 0; i < T * K; i++) {
+                int e = routeIds[i];
+                expertRows[e * maxBatch + expertCount[e]++] = i;
             }
-            swiglu(L.expertGate()[e], L.expertUp()[e], L.expertDown()[e], gather, n, expertOut);
-            for (int r = 0; r < n; r++) {
-                int entry = expertRows[e * maxBatch + r], t = entry / K;
-                float wgt = routeW[entry];
-                for (int i = 0; i < H; i++) moe[t * H + i] += wgt * expertOut[r * H + i];
+            for (int e = 0; e < E; e++) {
+                int n = expertCount[e];
+                if (n == 0) continue;                                       // experts nobody chose are never read
+                for (int r = 0; r < n; r++) {
+                    int t = expertRows[e * maxBatch + r] / K;
+                    System.arraycopy(xb, t * H, gather, r * H, H);
+                }
+                swiglu(L.expertGate()[e], L.expertUp()[e], L.expertDown()[e], gather, n, expertOut);
+                for (int r = 0; r < n; r++) {
+                    int entry = expertRows[e * maxBatch + r], t = entry / K;
+                    float wgt = routeW[entry];
+                    for (int i = 0; i < H; i++) moe[t * H + i] += wgt * expertOut[r * H + i];
+                }
             }
         }
         if (L.sharedGate() != null) {
