@@ -15,6 +15,8 @@ public final class Main {
             commands:
               generate  --model PATH (--prompt TEXT | --prompt-ids 1,2,3) [--max-tokens N] [--temperature T]
                         [--top-k K] [--top-p P] [--seed S] [--context N] [--ignore-eos] [--json]
+              run       --model DIR [--image F]... [--audio F]... [--video F|DIR]... [--frames N] --prompt TEXT
+                        [--template vicuna|none] [--max-tokens N] [--temperature T] [--routing FILE] [--tokenizer DIR] [--json]
               tokenize  --model PATH --text TEXT [--no-special] [--json]
               inspect   --model PATH [--json]
               bench     --model PATH [--prompt-tokens N] [--decode-tokens N] [--repeat N] [--json]
@@ -38,11 +40,12 @@ public final class Main {
         try {
             return switch (cmd) {
                 case "generate" -> GenerateCommand.run(argv, out, err);
+                case "run" -> RunCommand.run(argv, out, err);
                 case "tokenize" -> TokenizeCommand.run(argv, out, err);
                 case "inspect" -> InspectCommand.run(argv, out, err);
                 case "bench" -> BenchCommand.run(argv, out, err);
                 case "convert" -> ConvertCommand.run(argv, out, err);
-                default -> throw new Args.UsageException("unknown command '" + cmd + "' (one of generate, tokenize, inspect, bench, convert)");
+                default -> throw new Args.UsageException("unknown command '" + cmd + "' (one of generate, run, tokenize, inspect, bench, convert)");
             };
         } catch (Args.UsageException e) {
             err.println("error: " + e.getMessage());

@@ -1,0 +1,83 @@
+package dev.unimoe.multimodal;
+
+import dev.unimoe.kernels.Kernels;
+import dev.unimoe.model.Forward;
+import dev.unimoe.model.Generator;
+import dev.unimoe.model.Sampler;
+import dev.unimoe.model.Trace;
+import dev.unimoe.tokenizer.Tokenizer;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One Uni-MoE request end to end: prompt (template + placeholder ids), media encoded in order,
+ * splicing, batched prefill of the spliced rows, then decoding. Used by {@code unimoe run} and the tests.
+ */
+public final class UniMoeRunner {
+    /** What a run produced: ids with placeholders, rows per medium (in input order), the spliced prompt, generation, timings. */
+    public record Result(String prompt, int[] promptIds, List<Integer> mediaRows, Spliced spliced, Generator.Result generation, StageTimes times) {}
+
+    private final UniMoeModel model;
+    private final Tokenizer tokenizer;
+    private final Kernels kernels;
+
+    public UniMoeRunner(UniMoeModel model, Tokenizer tokenizer, Kernels kernels) {
+        this.model = model;
+        this.tokenizer = tokenizer;
+        this.kernels = kernels;
+    }
+
+    public Result run(String query, List<MediaInput> media, PromptTemplate template, int frames, int maxTokens, Sampler sampler,
+                      int[] stopIds, Trace trace, java.util.function.IntConsumer onToken) {
+        Map<Modality, Integer> counts = new EnumMap<>(Modality.class);
+        for (MediaInput m : media) counts.merge(m.kind(), 1, Integer::sum);
+        String prompt = template.build(query, counts);
+        int[] ids = PlaceholderTokenizer.encode(tokenizer, prompt);
+        StageTimes times = new StageTimes();
+        // media are encoded in the order given; placeholders of one kind take them in that order
+        Map<Modality, List<float[]>> rows = new EnumMap<>(Modality.class);
+        List<Integer> mediaRows = new ArrayList<>();
+        int H = model.hidden();
+        checkPlaceholders(ids, counts);
+        for (MediaInput m : media) {
+            float[] emb = switch (m.kind()) {
+                case IMAGE -> model.encodeImage(m.path(), times);
+                case AUDIO -> model.encodeAudio(m.path(), times);
+                case VIDEO -> model.encodeVideo(m.path(), frames, times);
+                case TEXT -> throw new IllegalArgumentException("text is not a medium");
+            };
+            rows.computeIfAbsent(m.kind(), k -> new ArrayList<>()).add(emb);
+            mediaRows.add(emb.length / H);
+        }
+        int needed = 0;
+        for (int id : ids) needed += id >= 0 ? 1 : 0;
+        for (int r : mediaRows) needed += r;
+        int ctx = Math.min(model.llm().config().contextLength(), needed + maxTokens);
+        Forward f = new Forward(model.llm().config(), model.llm().weights(), kernels, Math.max(ctx, needed + 1), Math.min(128, Math.max(1, needed)));
+        Spliced s = Splicer.splice(f, ids, rows, H);
+        f.setTrace(trace);
+        Generator.Result g = new Generator(f).generateFromEmbeddings(s.embeddings(), s.rows(), maxTokens, sampler, stopIds, onToken);
+        times.add("prefill", g.prefillNanos());
+        times.add("decode", g.decodeNanos());
+        return new Result(prompt, ids, mediaRows, s, g, times);
+    }
+
+    /** Refuses a prompt whose placeholders and given media disagree before any medium is decoded. */
+    private static void checkPlaceholders(int[] ids, Map<Modality, Integer> counts) {
+        Map<Modality, Integer> seen = new EnumMap<>(Modality.class);
+        for (int id : ids) {
+            Modality m = Modality.ofPlaceholder(id);
+            if (m != null) seen.merge(m, 1, Integer::sum);
+        }
+        for (Modality m : new Modality[]{Modality.IMAGE, Modality.AUDIO, Modality.VIDEO}) {
+            int p = seen.getOrDefault(m, 0), n = counts.getOrDefault(m, 0);
+            if (p != n) {
+                throw new IllegalArgumentException("the prompt has " + p + " " + m.tag + " placeholder" + (p == 1 ? "" : "s") + " but "
+                        + n + " --" + m.label() + " input" + (n == 1 ? "" : "s") + " were given");
+            }
+        }
+    }
+}
