@@ -32,45 +32,7 @@ public final class CpuKernels implements Kernels {
 
     @Override
     public void matmul(Matrix w, float[] x, int tokens, float[] out) {
-        int rows = w.rows(), cols = w.cols();
-        if (tokens <= 0) return;
-        if ((long) tokens * cols > x.length) {
-            throw new IllegalArgumentException("matmul of " + tokens + " rows of " + cols + " needs " + (long) tokens * cols + " activations, array has " + x.length);
-        }
-        if ((long) tokens * rows > out.length) {
-            throw new IllegalArgumentException("matmul of " + tokens + " rows of " + rows + " outputs needs " + (long) tokens * rows + " floats, array has " + out.length);
-        }
-        Tensor t = w.tensor();
-        int grain = grain(rows, tokens);
-        switch (t) {
-            case Q8_0Tensor q -> {
-                Q8Activations a = quantize(x, tokens, cols, false);
-                Parallel.forRange(rows, grain, (r0, r1) -> {
-                    for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a, 0, tokens, out, r, rows);
-                });
-            }
-            case Q4_0Tensor q -> {
-                Q8Activations a = quantize(x, tokens, cols, true);
-                Parallel.forRange(rows, grain, (r0, r1) -> {
-                    for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a, 0, tokens, out, r, rows);
-                });
-            }
-            case F32Tensor f -> Parallel.forRange(rows, grain, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows);
-            });
-            case F16Tensor f -> Parallel.forRange(rows, grain, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows);
-            });
-            case BF16Tensor f -> Parallel.forRange(rows, grain, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows);
-            });
-            default -> Parallel.forRange(rows, grain, (r0, r1) -> {
-                for (int r = r0; r < r1; r++) {
-                    long off = w.rowOffset(r);
-                    for (int tk = 0; tk < tokens; tk++) out[tk * rows + r] = t.dot(off, x, tk * cols, cols);
-                }
-            });
-        }
+        matmulMany(new Matrix[]{w}, x, tokens, new float[][]{out});
     }
 
     /**
@@ -85,13 +47,18 @@ public final class CpuKernels implements Kernels {
         Q8Activations q8 = null, q4 = null;
         for (int i = 0; i < ws.length; i++) {
             Matrix w = ws[i];
-            if (w.cols() != cols) throw new IllegalArgumentException("matmulMany: matrix " + i + " has " + w.cols() + " columns, not " + cols);
-            if ((long) tokens * w.rows() > outs[i].length) throw new IllegalArgumentException("matmulMany: output " + i + " too small");
+            if (w.cols() != cols) throw new IllegalArgumentException("matmul: matrix " + i + " has " + w.cols() + " columns, not " + cols);
+            if ((long) tokens * w.rows() > outs[i].length) {
+                throw new IllegalArgumentException("matmul of " + tokens + " rows of " + w.rows() + " outputs needs " + (long) tokens * w.rows()
+                        + " floats, array has " + outs[i].length);
+            }
             start[i + 1] = start[i] + w.rows();
             if (w.tensor() instanceof Q8_0Tensor && q8 == null) q8 = quantize(x, tokens, cols, false);
             if (w.tensor() instanceof Q4_0Tensor && q4 == null) q4 = quantize(x, tokens, cols, true);
         }
-        if ((long) tokens * cols > x.length) throw new IllegalArgumentException("matmulMany: input too small");
+        if ((long) tokens * cols > x.length) {
+            throw new IllegalArgumentException("matmul of " + tokens + " rows of " + cols + " needs " + (long) tokens * cols + " activations, array has " + x.length);
+        }
         final Q8Activations a8 = q8, a4 = q4;
         int total = start[ws.length];
         Parallel.forRange(total, grain(total, tokens), (g0, g1) -> {
@@ -102,19 +69,28 @@ public final class CpuKernels implements Kernels {
         });
     }
 
+    /**
+     * Token rows per pass over a range of weight rows: the range's weights (≤ ~1 MiB) and this
+     * many activation rows stay in L2 while every pair is multiplied, however long the prompt.
+     */
+    private static final int TOKEN_BLOCK = 64;
+
     /** Rows [r0, r1) of one product; the tensor format is dispatched once per range. */
     private static void rows(Matrix w, float[] x, Q8Activations a8, Q8Activations a4, int tokens, float[] out, int r0, int r1) {
         int rows = w.rows(), cols = w.cols();
-        switch (w.tensor()) {
-            case Q8_0Tensor q -> { for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a8, 0, tokens, out, r, rows); }
-            case Q4_0Tensor q -> { for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a4, 0, tokens, out, r, rows); }
-            case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows); }
-            case F16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows); }
-            case BF16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, 0, cols, tokens, cols, out, r, rows); }
-            case Tensor t -> {
-                for (int r = r0; r < r1; r++) {
-                    long off = w.rowOffset(r);
-                    for (int tk = 0; tk < tokens; tk++) out[tk * rows + r] = t.dot(off, x, tk * cols, cols);
+        for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {
+            int tb = Math.min(TOKEN_BLOCK, tokens - t0), xo = t0 * cols, oo = t0 * rows;
+            switch (w.tensor()) {
+                case Q8_0Tensor q -> { for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a8, t0, tb, out, oo + r, rows); }
+                case Q4_0Tensor q -> { for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a4, t0, tb, out, oo + r, rows); }
+                case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
+                case F16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
+                case BF16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
+                case Tensor t -> {
+                    for (int r = r0; r < r1; r++) {
+                        long off = w.rowOffset(r);
+                        for (int tk = t0; tk < t0 + tb; tk++) out[tk * rows + r] = t.dot(off, x, tk * cols, cols);
+                    }
                 }
             }
         }

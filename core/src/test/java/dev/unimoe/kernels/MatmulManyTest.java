@@ -39,4 +39,21 @@ class MatmulManyTest {
             for (int i = 0; i < ws.length; i++) assertArrayEquals(single[i], many[i], ws[i].tensor().type() + " tokens " + tokens);
         }
     }
+
+    @Test
+    void longBatchesCrossTokenBlocksAndMatchSingleTokens() {
+        SplittableRandom r = new SplittableRandom(5);
+        int cols = 64, tokens = 130;                       // two full 64-token blocks and a remainder
+        for (DType type : new DType[]{DType.F32, DType.Q8_0, DType.Q4_0, DType.F16}) {
+            Matrix w = random(type, 37, cols, r);
+            float[] x = new float[tokens * cols];
+            for (int i = 0; i < x.length; i++) x[i] = (float) r.nextGaussian();
+            float[] all = new float[tokens * w.rows()], one = new float[w.rows()];
+            CpuKernels.INSTANCE.matmul(w, x, tokens, all);
+            for (int t = 0; t < tokens; t++) {
+                CpuKernels.INSTANCE.matmul(w, java.util.Arrays.copyOfRange(x, t * cols, (t + 1) * cols), 1, one);
+                assertArrayEquals(one, java.util.Arrays.copyOfRange(all, t * w.rows(), (t + 1) * w.rows()), type + " token " + t);
+            }
+        }
+    }
 }
