@@ -1,11 +1,12 @@
 package dev.unimoe.cli;
 
 import dev.unimoe.formats.Json;
-import dev.unimoe.kernels.CpuKernels;
 import dev.unimoe.kernels.Parallel;
-import dev.unimoe.model.Forward;
+import dev.unimoe.model.Decoder;
 import dev.unimoe.model.ModelConfig;
 import dev.unimoe.model.Sampler;
+import dev.unimoe.runtime.Backend;
+import dev.unimoe.runtime.Backends;
 import dev.unimoe.runtime.MachineProfile;
 
 import java.io.PrintStream;
@@ -23,7 +24,7 @@ final class BenchCommand {
     private BenchCommand() {}
 
     static int run(String[] argv, PrintStream out, PrintStream err) {
-        Args a = new Args("bench", argv, 1, Set.of("model", "prompt-tokens", "decode-tokens", "repeat", "seed"), Set.of("json", "quiet"));
+        Args a = new Args("bench", argv, 1, Set.of("model", "prompt-tokens", "decode-tokens", "repeat", "seed", "backend", "device"), Set.of("json", "quiet"));
         int P = a.getInt("prompt-tokens", 64), N = a.getInt("decode-tokens", 32), R = a.getInt("repeat", 3);
         if (P < 1 || N < 1 || R < 1) throw new Args.UsageException("bench: --prompt-tokens, --decode-tokens and --repeat must be >= 1");
         boolean json = a.flag("json");
@@ -31,7 +32,8 @@ final class BenchCommand {
             ModelConfig c = lm.model().config();
             int ctx = Math.min(c.contextLength(), P + N + 1);
             if (P + N + 1 > c.contextLength()) throw new IllegalArgumentException("prompt + decode tokens exceed the model's context of " + c.contextLength());
-            Forward f = new Forward(c, lm.model().weights(), CpuKernels.INSTANCE, ctx, Math.min(P, 128));
+            Backend backend = Backends.select(a.get("backend"), err);
+            Decoder f = backend.open(c, lm.model().weights(), ctx, Math.min(P, 128), a.get("device"));
             SplittableRandom rnd = new SplittableRandom(a.getLong("seed", 1));
             int[] prompt = new int[P];
             for (int i = 0; i < P; i++) prompt[i] = rnd.nextInt(c.vocabSize());
@@ -58,7 +60,9 @@ final class BenchCommand {
             double machine = MachineProfile.readBandwidth(1L << 30, 3);
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("model", lm.model().source().toString());
-            m.put("backend", CpuKernels.INSTANCE.name());
+            m.put("backend", backend.name());
+            m.put("device", backend.devices().isEmpty() ? "" : backend.devices().get(a.get("device") == null ? 0 : Math.min(backend.devices().size() - 1, Math.max(0, a.getInt("device", 0)))));
+            m.putAll(f.stats());
             m.put("threads", Parallel.threads());
             m.put("formats", lm.model().weights().formatCounts().keySet());
             m.put("prompt_tokens", P);
@@ -78,6 +82,8 @@ final class BenchCommand {
                 out.printf("weights read per decoded token  %s%n", InspectCommand.human(bytesPerToken));
                 out.printf("achieved %.2f GB/s of %.2f GB/s measured read bandwidth (%.0f%%)%n", achieved / 1e9, machine / 1e9, 100 * achieved / machine);
                 out.printf("peak RSS %s%n", InspectCommand.human(rss));
+                out.printf("backend  %s (%s)%n", backend.name(), m.get("device"));
+                for (var e : f.stats().entrySet()) out.printf("%s %s%n", e.getKey(), e.getValue());
             }
         }
         return 0;

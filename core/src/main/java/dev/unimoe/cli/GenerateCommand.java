@@ -1,11 +1,12 @@
 package dev.unimoe.cli;
 
 import dev.unimoe.formats.Json;
-import dev.unimoe.kernels.CpuKernels;
-import dev.unimoe.model.Forward;
+import dev.unimoe.model.Decoder;
 import dev.unimoe.model.Generator;
 import dev.unimoe.model.ModelConfig;
 import dev.unimoe.model.Sampler;
+import dev.unimoe.runtime.Backend;
+import dev.unimoe.runtime.Backends;
 import dev.unimoe.tokenizer.StreamDecoder;
 import dev.unimoe.tokenizer.Tokenizer;
 
@@ -20,7 +21,8 @@ import java.util.Set;
 final class GenerateCommand {
     private GenerateCommand() {}
 
-    static final Set<String> VALUED = Set.of("model", "prompt", "prompt-ids", "max-tokens", "temperature", "top-k", "top-p", "seed", "context", "batch");
+    static final Set<String> VALUED = Set.of("model", "prompt", "prompt-ids", "max-tokens", "temperature", "top-k", "top-p", "seed", "context", "batch",
+            "backend", "device");
     static final Set<String> FLAGS = Set.of("json", "ignore-eos", "quiet");
 
     static int run(String[] argv, PrintStream out, PrintStream err) {
@@ -43,7 +45,8 @@ final class GenerateCommand {
                 throw new IllegalArgumentException("the prompt has " + prompt.length + " tokens but the context holds " + ctx
                         + " (model maximum " + c.contextLength() + "); shorten the prompt or raise --context");
             }
-            Forward f = new Forward(c, lm.model().weights(), CpuKernels.INSTANCE, ctx, Math.min(a.getInt("batch", 128), ctx));
+            Backend backend = Backends.select(a.get("backend"), err);
+            Decoder f = backend.open(c, lm.model().weights(), ctx, Math.min(a.getInt("batch", 128), ctx), a.get("device"));
             int[] stop = a.flag("ignore-eos") || tok == null || tok.eosId() < 0 ? new int[0] : new int[]{tok.eosId()};
             StreamDecoder sd = tok != null && !json ? tok.streamDecoder(true) : null;
             if (sd != null) for (int id : prompt) sd.accept(id);   // primed, so the first new piece keeps its leading space
@@ -53,6 +56,7 @@ final class GenerateCommand {
                 else out.print(id + " ");
                 out.flush();
             });
+            f.close();
             if (json) {
                 out.println(Json.write(toJson(prompt, r, tok)));
             } else {

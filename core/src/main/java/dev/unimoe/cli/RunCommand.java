@@ -2,7 +2,6 @@ package dev.unimoe.cli;
 
 import dev.unimoe.formats.FormatException;
 import dev.unimoe.formats.Json;
-import dev.unimoe.kernels.CpuKernels;
 import dev.unimoe.model.ModelConfig;
 import dev.unimoe.model.Sampler;
 import dev.unimoe.multimodal.MediaInput;
@@ -11,6 +10,8 @@ import dev.unimoe.multimodal.PromptTemplate;
 import dev.unimoe.multimodal.RoutingRecorder;
 import dev.unimoe.multimodal.UniMoeModel;
 import dev.unimoe.multimodal.UniMoeRunner;
+import dev.unimoe.runtime.Backend;
+import dev.unimoe.runtime.Backends;
 import dev.unimoe.tokenizer.StreamDecoder;
 import dev.unimoe.tokenizer.Tokenizer;
 
@@ -29,7 +30,7 @@ final class RunCommand {
 
     static int run(String[] argv, PrintStream out, PrintStream err) {
         Args a = new Args("run", argv, 1, Set.of("model", "image", "audio", "video", "frames", "prompt", "template", "max-tokens", "temperature",
-                "top-k", "top-p", "seed", "routing", "tokenizer", "max-audio-seconds"), Set.of("json", "quiet", "ignore-eos"));
+                "top-k", "top-p", "seed", "routing", "tokenizer", "max-audio-seconds", "backend", "device"), Set.of("json", "quiet", "ignore-eos"));
         Path dir = Path.of(a.require("model"));
         String query = a.require("prompt");
         int frames = a.getInt("frames", 8), maxTokens = a.getInt("max-tokens", 64);
@@ -53,13 +54,14 @@ final class RunCommand {
             throw new FormatException(tokDir.toString(), "no tokenizer.json here; pass --tokenizer DIR with the checkpoint's tokenizer files");
         }
         Tokenizer tok = Tokenizer.fromHfDirectory(tokDir);
-        try (UniMoeModel m = UniMoeModel.load(dir, CpuKernels.INSTANCE, new Progress("loading " + dir.getFileName(), !a.flag("quiet") && !json))) {
+        Backend backend = Backends.select(a.get("backend"), err);
+        try (UniMoeModel m = UniMoeModel.load(dir, backend.kernels(), new Progress("loading " + dir.getFileName(), !a.flag("quiet") && !json))) {
             if (a.has("max-audio-seconds")) m.setMaxAudioSeconds(a.getFloat("max-audio-seconds", 600));
             ModelConfig c = m.llm().config();
             RoutingRecorder routing = a.has("routing") ? new RoutingRecorder(c.layers(), Math.max(1, c.expertsPerToken())) : null;
             int[] stop = a.flag("ignore-eos") || tok.eosId() < 0 ? new int[0] : new int[]{tok.eosId()};
             StreamDecoder sd = json ? null : tok.streamDecoder(true);
-            UniMoeRunner.Result r = new UniMoeRunner(m, tok, CpuKernels.INSTANCE).run(query, media, template, frames, maxTokens, sampler, stop, routing,
+            UniMoeRunner.Result r = new UniMoeRunner(m, tok, backend, a.get("device")).run(query, media, template, frames, maxTokens, sampler, stop, routing,
                     id -> {
                         if (sd == null) return;
                         out.print(sd.accept(id));

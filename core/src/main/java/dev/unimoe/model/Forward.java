@@ -11,7 +11,7 @@ import java.util.Arrays;
  * of {@code ctx} positions. Matrix products go through {@link Kernels}; the MoE groups the
  * batch's rows by expert so each selected expert's weights are read once per batch.
  */
-public final class Forward {
+public final class Forward implements Decoder {
     private final ModelConfig c;
     private final Weights w;
     private final Kernels kernels;
@@ -59,33 +59,22 @@ public final class Forward {
         expertUpBuf = new float[K][Math.max(1, c.expertFfn())];
     }
 
-    public ModelConfig config() { return c; }
+    @Override public ModelConfig config() { return c; }
 
-    public int contextLength() { return ctx; }
+    @Override public Weights weights() { return w; }
+
+    @Override public int contextLength() { return ctx; }
 
     public int maxBatch() { return maxBatch; }
 
-    public void setTrace(Trace trace) { this.trace = trace; }
-
-    /** Writes embedding rows of {@code tokens[from, from+n)} into dst (row-major [n, H]). */
-    public void embed(int[] tokens, int from, int n, float[] dst) {
-        for (int t = 0; t < n; t++) embedRow(tokens[from + t], dst, t * c.hidden());
-    }
-
-    /** Writes the embedding row of one token id into dst[off, off+H). */
-    public void embedRow(int id, float[] dst, int off) {
-        if (id < 0 || id >= c.vocabSize()) {
-            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + c.vocabSize() + ")");
-        }
-        Matrix e = w.embedding();
-        e.tensor().dequantize(e.rowOffset(id), dst, off, c.hidden());
-    }
+    @Override public void setTrace(Trace trace) { this.trace = trace; }
 
     /**
      * Runs rows {@code input[0, T)} (embeddings, [T, H]) at positions pos … pos+T−1 through the
      * decoder. Logits go to {@code logits}: all T rows ([T, V]) when allRows, else the last row.
      * T may exceed maxBatch; the input is then processed in chunks.
      */
+    @Override
     public void forward(float[] input, int T, int pos, float[] logits, boolean allRows) {
         if (pos + T > ctx) {
             throw new IllegalArgumentException("sequence of " + (pos + T) + " positions exceeds the context length " + ctx);

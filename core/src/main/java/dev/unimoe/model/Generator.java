@@ -24,10 +24,10 @@ public final class Generator {
         }
     }
 
-    private final Forward forward;
+    private final Decoder forward;
     private final ModelConfig c;
 
-    public Generator(Forward forward) {
+    public Generator(Decoder forward) {
         this.forward = forward;
         this.c = forward.config();
     }

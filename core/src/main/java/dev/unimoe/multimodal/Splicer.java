@@ -1,6 +1,6 @@
 package dev.unimoe.multimodal;
 
-import dev.unimoe.model.Forward;
+import dev.unimoe.model.Decoder;
 
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -15,7 +15,7 @@ import java.util.Map;
 public final class Splicer {
     private Splicer() {}
 
-    public static Spliced splice(Forward f, int[] ids, Map<Modality, List<float[]>> media, int hidden) {
+    public static Spliced splice(Decoder f, int[] ids, Map<Modality, List<float[]>> media, int hidden) {
         Map<Modality, Integer> used = new EnumMap<>(Modality.class), placeholders = new EnumMap<>(Modality.class);
         for (int id : ids) {
             Modality m = Modality.ofPlaceholder(id);

@@ -1,10 +1,10 @@
 package dev.unimoe.multimodal;
 
-import dev.unimoe.kernels.Kernels;
-import dev.unimoe.model.Forward;
+import dev.unimoe.model.Decoder;
 import dev.unimoe.model.Generator;
 import dev.unimoe.model.Sampler;
 import dev.unimoe.model.Trace;
+import dev.unimoe.runtime.Backend;
 import dev.unimoe.tokenizer.Tokenizer;
 
 import java.util.ArrayList;
@@ -22,12 +22,14 @@ public final class UniMoeRunner {
 
     private final UniMoeModel model;
     private final Tokenizer tokenizer;
-    private final Kernels kernels;
+    private final Backend backend;
+    private final String device;
 
-    public UniMoeRunner(UniMoeModel model, Tokenizer tokenizer, Kernels kernels) {
+    public UniMoeRunner(UniMoeModel model, Tokenizer tokenizer, Backend backend, String device) {
         this.model = model;
         this.tokenizer = tokenizer;
-        this.kernels = kernels;
+        this.backend = backend;
+        this.device = device;
     }
 
     public Result run(String query, List<MediaInput> media, PromptTemplate template, int frames, int maxTokens, Sampler sampler,
@@ -56,10 +58,15 @@ public final class UniMoeRunner {
         for (int id : ids) needed += id >= 0 ? 1 : 0;
         for (int r : mediaRows) needed += r;
         int ctx = Math.min(model.llm().config().contextLength(), needed + maxTokens);
-        Forward f = new Forward(model.llm().config(), model.llm().weights(), kernels, Math.max(ctx, needed + 1), Math.min(128, Math.max(1, needed)));
+        Decoder f = backend.open(model.llm().config(), model.llm().weights(), Math.max(ctx, needed + 1), Math.min(128, Math.max(1, needed)), device);
         Spliced s = Splicer.splice(f, ids, rows, H);
         f.setTrace(trace);
-        Generator.Result g = new Generator(f).generateFromEmbeddings(s.embeddings(), s.rows(), maxTokens, sampler, stopIds, onToken);
+        Generator.Result g;
+        try {
+            g = new Generator(f).generateFromEmbeddings(s.embeddings(), s.rows(), maxTokens, sampler, stopIds, onToken);
+        } finally {
+            f.close();
+        }
         times.add("prefill", g.prefillNanos());
         times.add("decode", g.decodeNanos());
         return new Result(prompt, ids, mediaRows, s, g, times);

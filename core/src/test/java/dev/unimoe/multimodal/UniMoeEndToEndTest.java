@@ -69,7 +69,7 @@ class UniMoeEndToEndTest {
     @MethodSource("cases")
     void matchesUniMoe(Case c) {
         RoutingRecorder routing = new RoutingRecorder(model.llm().config().layers(), model.llm().config().expertsPerToken());
-        UniMoeRunner.Result r = new UniMoeRunner(model, tok, CpuKernels.INSTANCE)
+        UniMoeRunner.Result r = new UniMoeRunner(model, tok, dev.unimoe.runtime.CpuBackend.INSTANCE, null)
                 .run(c.query(), c.media(), PromptTemplate.VICUNA, 8, 12, Sampler.greedy(), new int[0], routing, null);
         assertArrayEquals(((I32Tensor) ref.tensor(c.id() + ".input_ids")).toIntArray(), r.promptIds(), "prompt ids");
         assertArrayEquals(c.rows(), r.mediaRows().stream().mapToInt(Integer::intValue).toArray(), "rows per medium");
@@ -87,7 +87,7 @@ class UniMoeEndToEndTest {
 
     @Test
     void placeholderMismatchIsRefusedBeforeDecodingMedia() {
-        UniMoeRunner runner = new UniMoeRunner(model, tok, CpuKernels.INSTANCE);
+        UniMoeRunner runner = new UniMoeRunner(model, tok, dev.unimoe.runtime.CpuBackend.INSTANCE, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> runner.run("<image> and <image>", List.of(
                 new MediaInput(Modality.IMAGE, Path.of("/nonexistent.png"))), PromptTemplate.NONE, 8, 4, Sampler.greedy(), new int[0], null, null));
         assertTrue(e.getMessage().contains("2 <image> placeholders but 1 --image input"), e.getMessage());
