@@ -112,8 +112,13 @@ public final class CpuKernels implements Kernels {
     private static int grain(int rows, int tokens) {
         int pieces = Parallel.threads() * 8;
         int min = Math.max(1, MIN_ROWS_PER_PIECE / Math.min(tokens, 8));
-        return Math.max(min, (rows + pieces - 1) / pieces);
+        int g = Math.max(min, (rows + pieces - 1) / pieces);
+        // many tokens: a piece's weight rows are reused TOKEN_BLOCK times per block, so keep them
+        // (≤ MAX_ROWS_MANY_TOKENS rows) in L2 next to the activation block
+        return tokens > 8 ? Math.min(g, Math.max(min, MAX_ROWS_MANY_TOKENS)) : g;
     }
+
+    private static final int MAX_ROWS_MANY_TOKENS = Integer.getInteger("unimoe.rowsPerPiece", 64);
 
     @Override
     public String name() { return "cpu"; }
