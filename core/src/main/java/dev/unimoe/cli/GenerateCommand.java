@@ -46,17 +46,18 @@ final class GenerateCommand {
                         + " (model maximum " + c.contextLength() + "); shorten the prompt or raise --context");
             }
             Backend backend = Backends.select(a.get("backend"), err);
-            Decoder f = backend.open(c, lm.model().weights(), ctx, Math.min(a.getInt("batch", 128), ctx), a.get("device"));
             int[] stop = a.flag("ignore-eos") || tok == null || tok.eosId() < 0 ? new int[0] : new int[]{tok.eosId()};
             StreamDecoder sd = tok != null && !json ? tok.streamDecoder(true) : null;
             if (sd != null) for (int id : prompt) sd.accept(id);   // primed, so the first new piece keeps its leading space
-            Generator.Result r = new Generator(f).generate(prompt, maxTokens, sampler, stop, id -> {
-                if (json) return;
-                if (sd != null) out.print(sd.accept(id));
-                else out.print(id + " ");
-                out.flush();
-            });
-            f.close();
+            Generator.Result r;
+            try (Decoder f = backend.open(c, lm.model().weights(), ctx, Math.min(a.getInt("batch", 128), ctx), a.get("device"))) {
+                r = new Generator(f).generate(prompt, maxTokens, sampler, stop, id -> {
+                    if (json) return;
+                    if (sd != null) out.print(sd.accept(id));
+                    else out.print(id + " ");
+                    out.flush();
+                });
+            }
             if (json) {
                 out.println(Json.write(toJson(prompt, r, tok)));
             } else {
