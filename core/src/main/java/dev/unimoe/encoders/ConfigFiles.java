@@ -1,10 +1,8 @@
 package dev.unimoe.encoders;
 
 import dev.unimoe.formats.FormatException;
-import dev.unimoe.formats.Json;
 import dev.unimoe.formats.JsonFields;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -17,15 +15,8 @@ final class ConfigFiles {
             throw new FormatException(dir.toString(), Files.exists(dir) ? "is not a folder (" + what + " folder expected)" : what + " folder not found");
         }
         Path p = dir.resolve("config.json");
-        String text;
-        try {
-            text = Files.readString(p);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new FormatException(p.toString(), "file not found (a " + what + " folder needs config.json)");
-        } catch (IOException e) {
-            throw new FormatException(p.toString(), "cannot be read: " + e.getMessage());
-        }
-        return new JsonFields(Json.parseObject(text, p.toString()), p.toString());
+        if (!Files.isRegularFile(p)) throw new FormatException(p.toString(), "file not found (a " + what + " folder needs config.json)");
+        return JsonFields.read(p);
     }
 
     static int positive(JsonFields c, String key, int dflt) {

@@ -48,7 +48,7 @@ public final class GgufVocab {
     public static void write(GgufWriter w, Path dir, int vocabSize, boolean exact, PrintStream log) {
         Path tjPath = dir.resolve("tokenizer.json");
         String tjSrc = tjPath.toString();
-        JsonFields tj = new JsonFields(Json.parseObject(SafetensorsCheckpoint.readString(tjPath), tjSrc), tjSrc);
+        JsonFields tj = JsonFields.read(tjPath);
         JsonFields model = tj.getObject("model");
         String type = model.getString("type", "BPE");
         if (!type.equals("BPE")) {
@@ -148,11 +148,11 @@ public final class GgufVocab {
         // ---- special tokens
         Path tcPath = dir.resolve("tokenizer_config.json");
         JsonFields tc = Files.isRegularFile(tcPath)
-                ? new JsonFields(Json.parseObject(SafetensorsCheckpoint.readString(tcPath), tcPath.toString()), tcPath.toString())
+                ? JsonFields.read(tcPath)
                 : new JsonFields(Map.of(), tcPath.toString());
         Path cfPath = dir.resolve("config.json");
         JsonFields cf = Files.isRegularFile(cfPath)
-                ? new JsonFields(Json.parseObject(SafetensorsCheckpoint.readString(cfPath), cfPath.toString()), cfPath.toString())
+                ? JsonFields.read(cfPath)
                 : new JsonFields(Map.of(), cfPath.toString());
         String unkDefault = model.has("unk_token") ? model.getString("unk_token") : null;
         special(w, "bos", tc, cf, ids, null, vocabSize);

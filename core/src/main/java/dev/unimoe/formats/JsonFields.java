@@ -7,6 +7,21 @@ import java.util.Map;
 /** Typed, validated access to fields of a parsed JSON object; errors name the file and the key. */
 public record JsonFields(Map<String, Object> map, String source) {
 
+    /** Reads and parses a JSON object file; a missing, unreadable or malformed file is a FormatException naming it. */
+    public static JsonFields read(java.nio.file.Path file) {
+        String text;
+        try {
+            text = java.nio.file.Files.readString(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new FormatException(file.toString(), "file not found");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new FormatException(file.toString(), "is not UTF-8 text");
+        } catch (java.io.IOException e) {
+            throw new FormatException(file.toString(), "cannot be read: " + e.getMessage());
+        }
+        return new JsonFields(Json.parseObject(text, file.toString()), file.toString());
+    }
+
     public boolean has(String key) {
         return map.containsKey(key) && map.get(key) != null;
     }

@@ -35,7 +35,7 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
         Map<String, Safetensors> byTensor = new LinkedHashMap<>();
         try {
             if (Files.isRegularFile(index)) {
-                JsonFields idx = new JsonFields(Json.parseObject(readString(index), index.toString()), index.toString());
+                JsonFields idx = JsonFields.read(index);
                 JsonFields map = idx.getObject("weight_map");
                 Map<String, Safetensors> shards = new LinkedHashMap<>();
                 for (var e : map.map().entrySet()) {
@@ -72,16 +72,6 @@ public final class SafetensorsCheckpoint implements AutoCloseable {
             throw e;
         }
         return new SafetensorsCheckpoint(dir, files, byTensor);
-    }
-
-    static String readString(Path p) {
-        try {
-            return Files.readString(p);
-        } catch (java.nio.charset.MalformedInputException e) {
-            throw new FormatException(p.toString(), "is not UTF-8 text");
-        } catch (java.io.IOException e) {
-            throw new FormatException(p.toString(), "cannot be read: " + e.getMessage());
-        }
     }
 
     public Path dir() { return dir; }

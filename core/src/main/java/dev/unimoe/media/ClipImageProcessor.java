@@ -1,12 +1,9 @@
 package dev.unimoe.media;
 
 import dev.unimoe.formats.FormatException;
-import dev.unimoe.formats.Json;
 import dev.unimoe.formats.JsonFields;
 
-import java.io.IOException;
 import java.math.BigDecimal;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -37,12 +34,7 @@ public record ClipImageProcessor(boolean doResize, int shortestEdge, int resizeH
 
     /** Reads a {@code preprocessor_config.json}; missing keys take CLIPImageProcessor's defaults. */
     public static ClipImageProcessor load(Path configJson) {
-        String src = configJson.toString();
-        try {
-            return fromJson(new JsonFields(Json.parseObject(Files.readString(configJson), src), src));
-        } catch (IOException e) {
-            throw new FormatException(src, "file", "a readable preprocessor_config.json (" + e.getMessage() + ")");
-        }
+        return fromJson(JsonFields.read(configJson));
     }
 
     public static ClipImageProcessor fromJson(JsonFields c) {

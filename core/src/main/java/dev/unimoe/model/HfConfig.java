@@ -1,10 +1,8 @@
 package dev.unimoe.model;
 
 import dev.unimoe.formats.FormatException;
-import dev.unimoe.formats.Json;
 import dev.unimoe.formats.JsonFields;
 
-import java.io.IOException;
 import java.math.BigDecimal;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,15 +14,8 @@ public final class HfConfig {
 
     public static ModelConfig read(Path dir) {
         Path p = dir.resolve("config.json");
-        String text;
-        try {
-            text = Files.readString(p);
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new FormatException(p.toString(), "file not found (a HF checkpoint folder needs config.json)");
-        } catch (IOException e) {
-            throw new FormatException(p.toString(), "cannot be read: " + e.getMessage());
-        }
-        return parse(new JsonFields(Json.parseObject(text, p.toString()), p.toString()));
+        if (!Files.isRegularFile(p)) throw new FormatException(p.toString(), "file not found (a HF checkpoint folder needs config.json)");
+        return parse(JsonFields.read(p));
     }
 
     public static ModelConfig parse(JsonFields c) {

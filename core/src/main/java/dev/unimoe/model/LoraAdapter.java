@@ -1,13 +1,11 @@
 package dev.unimoe.model;
 
 import dev.unimoe.formats.FormatException;
-import dev.unimoe.formats.Json;
 import dev.unimoe.formats.JsonFields;
 import dev.unimoe.formats.Safetensors;
 import dev.unimoe.tensor.F32Tensor;
 import dev.unimoe.tensor.Tensor;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
@@ -34,12 +32,7 @@ public final class LoraAdapter implements AutoCloseable {
     public static LoraAdapter openIfPresent(Path dir) {
         Path cfg = dir.resolve("adapter_config.json");
         if (!Files.isRegularFile(cfg)) return null;
-        JsonFields c;
-        try {
-            c = new JsonFields(Json.parseObject(Files.readString(cfg), cfg.toString()), cfg.toString());
-        } catch (IOException e) {
-            throw new FormatException(cfg.toString(), "cannot be read: " + e.getMessage());
-        }
+        JsonFields c = JsonFields.read(cfg);
         String type = c.getString("peft_type", "LORA");
         if (!type.equals("LORA")) throw new FormatException(cfg.toString(), "peft_type", "\"LORA\", found \"" + type + "\"");
         int r = c.getInt("r");

@@ -7,7 +7,6 @@ import dev.unimoe.encoders.WhisperAligner;
 import dev.unimoe.encoders.WhisperConfig;
 import dev.unimoe.encoders.WhisperEncoder;
 import dev.unimoe.formats.FormatException;
-import dev.unimoe.formats.Json;
 import dev.unimoe.formats.JsonFields;
 import dev.unimoe.kernels.Kernels;
 import dev.unimoe.media.ClipImageProcessor;
@@ -20,7 +19,6 @@ import dev.unimoe.media.audio.WavReader;
 import dev.unimoe.media.audio.WhisperFeatureConfig;
 import dev.unimoe.model.Model;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -57,14 +55,8 @@ public final class UniMoeModel implements AutoCloseable {
 
     public static UniMoeModel load(Path dir, Kernels kernels, DoubleConsumer progress) {
         Path cfgPath = dir.resolve("config.json");
-        JsonFields cfg;
-        try {
-            cfg = new JsonFields(Json.parseObject(Files.readString(cfgPath), cfgPath.toString()), cfgPath.toString());
-        } catch (java.nio.file.NoSuchFileException e) {
-            throw new FormatException(cfgPath.toString(), "file not found (a Uni-MoE checkpoint folder needs config.json)");
-        } catch (IOException e) {
-            throw new FormatException(cfgPath.toString(), "cannot be read: " + e.getMessage());
-        }
+        if (!Files.isRegularFile(cfgPath)) throw new FormatException(cfgPath.toString(), "file not found (a Uni-MoE checkpoint folder needs config.json)");
+        JsonFields cfg = JsonFields.read(cfgPath);
         Model llm = Model.load(dir, progress);
         try {
             return new UniMoeModel(dir, cfg, llm, kernels, TensorSource.open(dir));

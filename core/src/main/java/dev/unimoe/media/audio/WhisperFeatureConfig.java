@@ -1,12 +1,8 @@
 package dev.unimoe.media.audio;
 
 import dev.unimoe.formats.FormatException;
-import dev.unimoe.formats.Json;
 import dev.unimoe.formats.JsonFields;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
@@ -54,13 +50,7 @@ public record WhisperFeatureConfig(int featureSize, int samplingRate, int nFft, 
 
     /** Reads and validates {@code preprocessor_config.json}. */
     public static WhisperFeatureConfig load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
-        }
-        return fromJson(new JsonFields(Json.parseObject(text, file.toString()), file.toString()));
+        return fromJson(JsonFields.read(file));
     }
 
     /** Validates the parsed fields; missing ones take Whisper's defaults (as transformers does). */
