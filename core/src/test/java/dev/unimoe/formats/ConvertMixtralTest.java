@@ -192,8 +192,7 @@ class ConvertMixtralTest {
 
     /** Types of llama.cpp's (not kept) Q4_0 file, from meta.json. */
     static Map<String, String> llamaCppQ4Types() {
-        Map<String, Object> meta = Json.parseObject(SafetensorsCheckpoint.readString(DIR.resolve("meta.json")), "meta.json");
-        JsonFields files = new JsonFields(meta, "meta.json").getObject("gguf").getObject("files");
+        JsonFields files = JsonFields.read(DIR.resolve("meta.json")).getObject("gguf").getObject("files");
         Map<String, String> types = new LinkedHashMap<>();
         for (Object o : files.getObject("model-q4_0.gguf").getList("tensors")) {
             @SuppressWarnings("unchecked") Map<String, Object> t = (Map<String, Object>) o;
