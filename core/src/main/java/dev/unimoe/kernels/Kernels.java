@@ -7,6 +7,10 @@ import dev.unimoe.tensor.Matrix;
  * Vector API; an accelerator backend (TornadoVM) supplies its own implementation.
  * Activations are row-major float arrays: {@code x} holds {@code tokens} rows of {@code w.cols()}
  * values, {@code out} receives {@code tokens} rows of {@code w.rows()} values.
+ *
+ * <p>A matrix over a memory-mapped file is a weight and never changes, so a backend may keep a
+ * device copy of it. A matrix over a heap array (attention's per-head keys and values) may be
+ * refilled between calls and must be read afresh every time.
  */
 public interface Kernels {
     /** out[t, r] = Σ_c w[r, c] · x[t, c] for every token t &lt; tokens (y = x·Wᵀ). */

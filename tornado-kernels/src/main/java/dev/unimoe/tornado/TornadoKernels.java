@@ -56,6 +56,13 @@ final class TornadoKernels implements Kernels {
     }
 
     private float[] weights(Matrix w) {
+        if (!w.tensor().data().isNative()) {
+            // a heap-wrapped matrix (attention keys/values, merged adapters) may be refilled between
+            // calls: widen it afresh every time, never from the cache
+            float[] f = new float[w.rows() * w.cols()];
+            w.tensor().dequantize(w.offset(), f, 0, f.length);
+            return f;
+        }
         float[] f = widened.get(w);
         if (f != null) return f;
         f = new float[w.rows() * w.cols()];
