@@ -25,7 +25,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Frame folders, animated GIFs (compositing), MP4 support status and uniform sampling. */
 class VideoFramesTest {
@@ -160,17 +159,15 @@ class VideoFramesTest {
     }
 
     @Test
-    void mp4WithoutDecoderSaysHowToConvert() throws IOException {
-        assumeTrue(!Mp4Frames.available(), "JCodec is on the class path");
+    void truncatedMp4IsAClearError() throws IOException {
         Path mp4 = dir.resolve("clip.mp4");
         Files.write(mp4, new byte[] {0, 0, 0, 24, 'f', 't', 'y', 'p', 'i', 's', 'o', 'm', 0, 0, 2, 0});
         FormatException e = assertThrows(FormatException.class, () -> VideoFrames.all(mp4));
-        assertTrue(e.getMessage().contains("MP4 is unsupported") && e.getMessage().contains("ffmpeg"), e.getMessage());
+        assertTrue(e.getMessage().contains("clip.mp4"), e.getMessage());
     }
 
     @Test
     void mp4DecodesWithJcodec() throws Exception {
-        assumeTrue(Mp4Frames.available(), "JCodec (" + Mp4Frames.COORDINATES + ") not on the class path");
         Path mp4 = dir.resolve("clip.mp4");
         int[] colours = {RED, GREEN, BLUE, 0x808080, 0xFFFF00};
         JcodecWriter.write(mp4.toFile(), 64, 48, colours);
