@@ -33,60 +33,66 @@ final class BenchCommand {
             int ctx = Math.min(c.contextLength(), P + N + 1);
             if (P + N + 1 > c.contextLength()) throw new IllegalArgumentException("prompt + decode tokens exceed the model's context of " + c.contextLength());
             Backend backend = Backends.select(a.get("backend"), err);
-            Decoder f = backend.open(c, lm.model().weights(), ctx, Math.min(P, 128), a.get("device"));
-            SplittableRandom rnd = new SplittableRandom(a.getLong("seed", 1));
-            int[] prompt = new int[P];
-            for (int i = 0; i < P; i++) prompt[i] = rnd.nextInt(c.vocabSize());
-            float[] emb = new float[P * c.hidden()], one = new float[c.hidden()], logits = new float[c.vocabSize()];
-            f.embed(prompt, 0, P, emb);
-            double[] prefill = new double[R + 1], decode = new double[R + 1];
-            for (int r = 0; r <= R; r++) {                       // round 0 warms the JIT up and is dropped
-                long t0 = System.nanoTime();
-                f.forward(emb, P, 0, logits, false);
-                prefill[r] = P * 1e9 / (System.nanoTime() - t0);
-                long t1 = System.nanoTime();
-                for (int i = 0; i < N; i++) {
-                    int id = Sampler.argmax(logits);
-                    f.embed(new int[]{id}, 0, 1, one);
-                    f.forward(one, 1, P + i, logits, false);
-                }
-                decode[r] = N * 1e9 / (System.nanoTime() - t1);
-                if (!json && !a.flag("quiet")) err.printf("round %d: prefill %.1f tok/s, decode %.1f tok/s%s%n", r, prefill[r], decode[r], r == 0 ? " (warm-up)" : "");
-            }
-            double pf = median(Arrays.copyOfRange(prefill, 1, R + 1)), dc = median(Arrays.copyOfRange(decode, 1, R + 1));
-            long bytesPerToken = lm.model().weights().activeBytesPerToken(Math.max(1, c.expertsPerToken()));
-            double achieved = bytesPerToken * dc;
-            long rss = MachineProfile.peakRss();                 // before the bandwidth probe adds its 1 GiB
-            double machine = MachineProfile.readBandwidth(1L << 30, 3);
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("model", lm.model().source().toString());
-            m.put("backend", backend.name());
-            m.put("device", backend.devices().isEmpty() ? "" : backend.devices().get(a.get("device") == null ? 0 : Math.min(backend.devices().size() - 1, Math.max(0, a.getInt("device", 0)))));
-            m.putAll(f.stats());
-            m.put("threads", Parallel.threads());
-            m.put("formats", lm.model().weights().formatCounts().keySet());
-            m.put("prompt_tokens", P);
-            m.put("decode_tokens", N);
-            m.put("prefill_tokens_per_s", round(pf));
-            m.put("decode_tokens_per_s", round(dc));
-            m.put("weight_bytes_per_decoded_token", bytesPerToken);
-            m.put("achieved_gb_per_s", round(achieved / 1e9));
-            m.put("machine_read_gb_per_s", round(machine / 1e9));
-            m.put("share_of_bandwidth", round(achieved / machine));
-            m.put("peak_rss_bytes", rss);
-            if (json) {
-                out.println(Json.write(m));
-            } else {
-                out.printf("prefill  %8.1f tok/s  (%d-token prompt, median of %d)%n", pf, P, R);
-                out.printf("decode   %8.1f tok/s  (%d tokens, median of %d)%n", dc, N, R);
-                out.printf("weights read per decoded token  %s%n", InspectCommand.human(bytesPerToken));
-                out.printf("achieved %.2f GB/s of %.2f GB/s measured read bandwidth (%.0f%%)%n", achieved / 1e9, machine / 1e9, 100 * achieved / machine);
-                out.printf("peak RSS %s%n", InspectCommand.human(rss));
-                out.printf("backend  %s (%s)%n", backend.name(), m.get("device"));
-                for (var e : f.stats().entrySet()) out.printf("%s %s%n", e.getKey(), e.getValue());
+            try (Decoder f = backend.open(c, lm.model().weights(), ctx, Math.min(P, 128), a.get("device"))) {
+                report(a, f, lm, backend, c, P, N, R, json, out, err);
             }
         }
         return 0;
+    }
+
+    private static void report(Args a, Decoder f, LoadedModel lm, Backend backend, ModelConfig c, int P, int N, int R, boolean json,
+                               PrintStream out, PrintStream err) {
+        SplittableRandom rnd = new SplittableRandom(a.getLong("seed", 1));
+        int[] prompt = new int[P];
+        for (int i = 0; i < P; i++) prompt[i] = rnd.nextInt(c.vocabSize());
+        float[] emb = new float[P * c.hidden()], one = new float[c.hidden()], logits = new float[c.vocabSize()];
+        f.embed(prompt, 0, P, emb);
+        double[] prefill = new double[R + 1], decode = new double[R + 1];
+        for (int r = 0; r <= R; r++) {                       // round 0 warms the JIT up and is dropped
+            long t0 = System.nanoTime();
+            f.forward(emb, P, 0, logits, false);
+            prefill[r] = P * 1e9 / (System.nanoTime() - t0);
+            long t1 = System.nanoTime();
+            for (int i = 0; i < N; i++) {
+                int id = Sampler.argmax(logits);
+                f.embed(new int[]{id}, 0, 1, one);
+                f.forward(one, 1, P + i, logits, false);
+            }
+            decode[r] = N * 1e9 / (System.nanoTime() - t1);
+            if (!json && !a.flag("quiet")) err.printf("round %d: prefill %.1f tok/s, decode %.1f tok/s%s%n", r, prefill[r], decode[r], r == 0 ? " (warm-up)" : "");
+        }
+        double pf = median(Arrays.copyOfRange(prefill, 1, R + 1)), dc = median(Arrays.copyOfRange(decode, 1, R + 1));
+        long bytesPerToken = lm.model().weights().activeBytesPerToken(Math.max(1, c.expertsPerToken()));
+        double achieved = bytesPerToken * dc;
+        long rss = MachineProfile.peakRss();                 // before the bandwidth probe adds its 1 GiB
+        double machine = MachineProfile.readBandwidth(1L << 30, 3);
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", lm.model().source().toString());
+        m.put("backend", backend.name());
+        m.put("device", backend.devices().isEmpty() ? "" : backend.devices().get(0));   // an accelerator's stats name the one used
+        m.putAll(f.stats());
+        m.put("threads", Parallel.threads());
+        m.put("formats", lm.model().weights().formatCounts().keySet());
+        m.put("prompt_tokens", P);
+        m.put("decode_tokens", N);
+        m.put("prefill_tokens_per_s", round(pf));
+        m.put("decode_tokens_per_s", round(dc));
+        m.put("weight_bytes_per_decoded_token", bytesPerToken);
+        m.put("achieved_gb_per_s", round(achieved / 1e9));
+        m.put("machine_read_gb_per_s", round(machine / 1e9));
+        m.put("share_of_bandwidth", round(achieved / machine));
+        m.put("peak_rss_bytes", rss);
+        if (json) {
+            out.println(Json.write(m));
+        } else {
+            out.printf("prefill  %8.1f tok/s  (%d-token prompt, median of %d)%n", pf, P, R);
+            out.printf("decode   %8.1f tok/s  (%d tokens, median of %d)%n", dc, N, R);
+            out.printf("weights read per decoded token  %s%n", InspectCommand.human(bytesPerToken));
+            out.printf("achieved %.2f GB/s of %.2f GB/s measured read bandwidth (%.0f%%)%n", achieved / 1e9, machine / 1e9, 100 * achieved / machine);
+            out.printf("peak RSS %s%n", InspectCommand.human(rss));
+            out.printf("backend  %s (%s)%n", backend.name(), m.get("device"));
+            for (var e : f.stats().entrySet()) if (!e.getKey().equals("device")) out.printf("%s %s%n", e.getKey(), e.getValue());
+        }
     }
 
     static double median(double[] v) {

@@ -65,8 +65,6 @@ public final class Forward implements Decoder {
 
     @Override public int contextLength() { return ctx; }
 
-    public int maxBatch() { return maxBatch; }
-
     @Override public void setTrace(Trace trace) { this.trace = trace; }
 
     /**

@@ -35,15 +35,8 @@ public record LayerWeights(
         return n;
     }
 
+    /** Bytes of all its weights: every expert is the same size, so this is the cost of reading all E of them. */
     public long totalBytes() {
-        long n = wq.byteSize() + wk.byteSize() + wv.byteSize() + wo.byteSize();
-        if (sparse()) {
-            n += router.byteSize();
-            for (int e = 0; e < expertGate.length; e++) n += expertGate[e].byteSize() + expertUp[e].byteSize() + expertDown[e].byteSize();
-            if (sharedGate != null) n += sharedGate.byteSize() + sharedUp.byteSize() + sharedDown.byteSize() + sharedExpertGate.byteSize();
-        } else {
-            n += ffnGate.byteSize() + ffnUp.byteSize() + ffnDown.byteSize();
-        }
-        return n;
+        return activeBytes(sparse() ? expertGate.length : 0);
     }
 }

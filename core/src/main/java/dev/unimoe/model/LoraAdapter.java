@@ -19,13 +19,11 @@ import java.util.Set;
 public final class LoraAdapter implements AutoCloseable {
     private final Safetensors st;
     private final float scale;
-    private final int rank;
     private final Set<String> merged = new HashSet<>();
 
-    private LoraAdapter(Safetensors st, float scale, int rank) {
+    private LoraAdapter(Safetensors st, float scale) {
         this.st = st;
         this.scale = scale;
-        this.rank = rank;
     }
 
     /** The adapter in {@code dir}, or null when the folder holds none. */
@@ -43,15 +41,8 @@ public final class LoraAdapter implements AutoCloseable {
         if (!Files.isRegularFile(weights)) {
             throw new FormatException(dir.toString(), "adapter_model.safetensors next to adapter_config.json (a .bin adapter must be converted to safetensors)");
         }
-        return new LoraAdapter(Safetensors.open(weights), (float) (rs ? alpha / Math.sqrt(r) : alpha / r), r);
+        return new LoraAdapter(Safetensors.open(weights), (float) (rs ? alpha / Math.sqrt(r) : alpha / r));
     }
-
-    public float scale() { return scale; }
-
-    public int rank() { return rank; }
-
-    /** Base tensor names the adapter touched so far. */
-    public Set<String> merged() { return merged; }
 
     /** The base weight {@code name} ([rows, cols]) with the adapter's update added, or the base itself. */
     public Tensor apply(String name, Tensor base, int rows, int cols) {

@@ -2,6 +2,7 @@ package dev.unimoe.model;
 
 import dev.unimoe.formats.FormatException;
 import dev.unimoe.formats.SafetensorsCheckpoint;
+import dev.unimoe.formats.SafetensorsCheckpoint;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -62,6 +63,11 @@ public final class Model implements AutoCloseable {
     public Weights weights() { return weights; }
 
     public java.util.Map<String, Object> metadata() { return metadata; }
+
+    /** The mapped safetensors checkpoint behind this model, so other readers of the folder share the mapping; null for GGUF. */
+    public SafetensorsCheckpoint checkpoint() {
+        return resources instanceof SafetensorsCheckpoint ck ? ck : null;
+    }
 
     @Override
     public void close() {

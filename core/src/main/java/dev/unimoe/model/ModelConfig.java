@@ -57,18 +57,6 @@ public record ModelConfig(
         return n;
     }
 
-    public ModelConfig withContextLength(int ctx) {
-        return new ModelConfig(architecture, vocabSize, hidden, layers, heads, kvHeads, headDim, ffn, experts,
-                expertsPerToken, expertFfn, sharedExpertFfn, normTopkProb, qkvBias, rmsEps, ropeTheta, ctx,
-                sparseLayers, tieEmbeddings, ropePairwise);
-    }
-
-    public ModelConfig withRopePairwise(boolean pairwise) {
-        return new ModelConfig(architecture, vocabSize, hidden, layers, heads, kvHeads, headDim, ffn, experts,
-                expertsPerToken, expertFfn, sharedExpertFfn, normTopkProb, qkvBias, rmsEps, ropeTheta, contextLength,
-                sparseLayers, tieEmbeddings, pairwise);
-    }
-
     /** All layers sparse (experts &gt; 0) or all dense. */
     public static boolean[] uniform(int layers, boolean sparse) {
         boolean[] b = new boolean[layers];

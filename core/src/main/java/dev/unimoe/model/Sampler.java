@@ -29,8 +29,6 @@ public final class Sampler {
         return new Sampler(0f, 0, 1f, 0);
     }
 
-    public boolean isGreedy() { return temperature == 0f; }
-
     /** Index of the largest value; the first one on ties (as torch.argmax). */
     public static int argmax(float[] x) {
         return argmax(x, 0, x.length);

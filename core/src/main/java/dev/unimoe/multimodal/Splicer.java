@@ -16,19 +16,10 @@ public final class Splicer {
     private Splicer() {}
 
     public static Spliced splice(Decoder f, int[] ids, Map<Modality, List<float[]>> media, int hidden) {
-        Map<Modality, Integer> used = new EnumMap<>(Modality.class), placeholders = new EnumMap<>(Modality.class);
-        for (int id : ids) {
-            Modality m = Modality.ofPlaceholder(id);
-            if (m != null) placeholders.merge(m, 1, Integer::sum);
-            else if (id < 0) throw new IllegalArgumentException("prompt id " + id + " is neither a token nor a placeholder (-200 image, -300 audio, -400 video)");
-        }
-        for (Modality m : new Modality[]{Modality.IMAGE, Modality.AUDIO, Modality.VIDEO}) {
-            int p = placeholders.getOrDefault(m, 0), n = media.getOrDefault(m, List.of()).size();
-            if (p != n) {
-                throw new IllegalArgumentException("the prompt has " + p + " " + m.tag + " placeholder" + (p == 1 ? "" : "s") + " but "
-                        + n + " " + m.label() + " input" + (n == 1 ? "" : "s") + " were given; each " + m.tag + " takes the next --" + m.label());
-            }
-        }
+        Map<Modality, Integer> given = new EnumMap<>(Modality.class);
+        media.forEach((m, l) -> given.put(m, l.size()));
+        checkPlaceholders(ids, given);
+        Map<Modality, Integer> used = new EnumMap<>(Modality.class);
         int rows = 0;
         for (int id : ids) {
             Modality m = Modality.ofPlaceholder(id);
@@ -58,6 +49,26 @@ public final class Splicer {
             textStart = r;
         }
         return new Spliced(emb, rows, segments, tokenIds);
+    }
+
+    /**
+     * Placeholders and media pair up kind by kind; {@code given} counts the media of each kind.
+     * Callers run it before decoding any medium so a bad prompt fails fast.
+     */
+    public static void checkPlaceholders(int[] ids, Map<Modality, Integer> given) {
+        Map<Modality, Integer> placeholders = new EnumMap<>(Modality.class);
+        for (int id : ids) {
+            Modality m = Modality.ofPlaceholder(id);
+            if (m != null) placeholders.merge(m, 1, Integer::sum);
+            else if (id < 0) throw new IllegalArgumentException("prompt id " + id + " is neither a token nor a placeholder (-200 image, -300 audio, -400 video)");
+        }
+        for (Modality m : new Modality[]{Modality.IMAGE, Modality.AUDIO, Modality.VIDEO}) {
+            int p = placeholders.getOrDefault(m, 0), n = given.getOrDefault(m, 0);
+            if (p != n) {
+                throw new IllegalArgumentException("the prompt has " + p + " " + m.tag + " placeholder" + (p == 1 ? "" : "s") + " but "
+                        + n + " " + m.label() + " input" + (n == 1 ? "" : "s") + " were given; each " + m.tag + " takes the next --" + m.label());
+            }
+        }
     }
 
     private static int rowsOf(float[] block, int hidden, Modality m) {

@@ -59,7 +59,8 @@ public final class UniMoeModel implements AutoCloseable {
         JsonFields cfg = JsonFields.read(cfgPath);
         Model llm = Model.load(dir, progress);
         try {
-            return new UniMoeModel(dir, cfg, llm, kernels, TensorSource.open(dir));
+            if (llm.checkpoint() == null) throw new FormatException(dir.toString(), "weights", "safetensors (a Uni-MoE checkpoint folder)");
+            return new UniMoeModel(dir, cfg, llm, kernels, TensorSource.of(llm.checkpoint()));   // shares the LLM's mapping
         } catch (RuntimeException e) {
             llm.close();
             throw e;

@@ -43,7 +43,7 @@ public final class UniMoeRunner {
         Map<Modality, List<float[]>> rows = new EnumMap<>(Modality.class);
         List<Integer> mediaRows = new ArrayList<>();
         int H = model.hidden();
-        checkPlaceholders(ids, counts);
+        Splicer.checkPlaceholders(ids, counts);            // before any medium is decoded
         for (MediaInput m : media) {
             float[] emb = switch (m.kind()) {
                 case IMAGE -> model.encodeImage(m.path(), times);
@@ -57,34 +57,17 @@ public final class UniMoeRunner {
         int needed = 0;
         for (int id : ids) needed += id >= 0 ? 1 : 0;
         for (int r : mediaRows) needed += r;
+        // never beyond the model's context: a prompt that does not fit fails in the generator with both sizes
         int ctx = Math.min(model.llm().config().contextLength(), needed + maxTokens);
-        Decoder f = backend.open(model.llm().config(), model.llm().weights(), Math.max(ctx, needed + 1), Math.min(128, Math.max(1, needed)), device);
-        Spliced s = Splicer.splice(f, ids, rows, H);
-        f.setTrace(trace);
+        Spliced s;
         Generator.Result g;
-        try {
+        try (Decoder f = backend.open(model.llm().config(), model.llm().weights(), ctx, Math.min(128, Math.max(1, needed)), device)) {
+            s = Splicer.splice(f, ids, rows, H);
+            f.setTrace(trace);
             g = new Generator(f).generateFromEmbeddings(s.embeddings(), s.rows(), maxTokens, sampler, stopIds, onToken);
-        } finally {
-            f.close();
         }
         times.add("prefill", g.prefillNanos());
         times.add("decode", g.decodeNanos());
         return new Result(prompt, ids, mediaRows, s, g, times);
-    }
-
-    /** Refuses a prompt whose placeholders and given media disagree before any medium is decoded. */
-    private static void checkPlaceholders(int[] ids, Map<Modality, Integer> counts) {
-        Map<Modality, Integer> seen = new EnumMap<>(Modality.class);
-        for (int id : ids) {
-            Modality m = Modality.ofPlaceholder(id);
-            if (m != null) seen.merge(m, 1, Integer::sum);
-        }
-        for (Modality m : new Modality[]{Modality.IMAGE, Modality.AUDIO, Modality.VIDEO}) {
-            int p = seen.getOrDefault(m, 0), n = counts.getOrDefault(m, 0);
-            if (p != n) {
-                throw new IllegalArgumentException("the prompt has " + p + " " + m.tag + " placeholder" + (p == 1 ? "" : "s") + " but "
-                        + n + " --" + m.label() + " input" + (n == 1 ? "" : "s") + " were given");
-            }
-        }
     }
 }

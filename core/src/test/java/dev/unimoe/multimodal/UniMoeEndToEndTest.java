@@ -90,7 +90,7 @@ class UniMoeEndToEndTest {
         UniMoeRunner runner = new UniMoeRunner(model, tok, dev.unimoe.runtime.CpuBackend.INSTANCE, null);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> runner.run("<image> and <image>", List.of(
                 new MediaInput(Modality.IMAGE, Path.of("/nonexistent.png"))), PromptTemplate.NONE, 8, 4, Sampler.greedy(), new int[0], null, null));
-        assertTrue(e.getMessage().contains("2 <image> placeholders but 1 --image input"), e.getMessage());
+        assertTrue(e.getMessage().contains("2 <image> placeholders but 1 image input"), e.getMessage());
     }
 
     static void assertRelClose(float[] expected, float[] actual, String what) {
