@@ -1,6 +1,7 @@
 package dev.unimoe.encoders;
 
 import dev.unimoe.formats.FormatException;
+import dev.unimoe.kernels.Parallel;
 
 /** The MLP activations of the CLIP and Whisper towers, by their HF config names. */
 public enum Activation {
@@ -27,5 +28,10 @@ public enum Activation {
             case GELU -> EncoderOps.gelu(x, off, n);
             case GELU_TANH -> EncoderOps.geluTanh(x, off, n);
         }
+    }
+
+    /** Applies the activation in place to {@code rows} rows of {@code n} values of x, the rows spread over the threads. */
+    public void applyRows(float[] x, int rows, int n) {
+        Parallel.forRange(rows, Math.max(1, 16384 / n), (r0, r1) -> apply(x, r0 * n, (r1 - r0) * n));
     }
 }

@@ -1,7 +1,6 @@
 package dev.unimoe.encoders;
 
 import dev.unimoe.kernels.Kernels;
-import dev.unimoe.kernels.Parallel;
 
 /**
  * A pre-LN transformer encoder layer (CLIP, Whisper encoder):
@@ -19,8 +18,7 @@ public record EncoderLayer(LayerNorm attnNorm, MultiHeadAttention attn, LayerNor
     /** fc2(act(fc1(h))) for t rows. */
     static float[] mlp(Kernels k, Linear fc1, Linear fc2, Activation act, float[] h, int t) {
         float[] f = fc1.apply(k, h, t);
-        int n = fc1.out();
-        Parallel.forRange(t, Math.max(1, 16384 / n), (r0, r1) -> act.apply(f, r0 * n, (r1 - r0) * n));
+        act.applyRows(f, t, fc1.out());
         return fc2.apply(k, f, t);
     }
 }

@@ -3,7 +3,6 @@ package dev.unimoe.encoders;
 import dev.unimoe.formats.FormatException;
 import dev.unimoe.formats.JsonFields;
 import dev.unimoe.kernels.Kernels;
-import dev.unimoe.kernels.Parallel;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -89,11 +88,7 @@ public final class Projector {
         }
         float[] h = x;
         for (int i = 0; i < linears.size(); i++) {
-            if (i > 0) {
-                float[] a = h;
-                int n = linears.get(i - 1).out();
-                Parallel.forRange(rows, Math.max(1, 16384 / n), (r0, r1) -> EncoderOps.gelu(a, r0 * n, (r1 - r0) * n));
-            }
+            if (i > 0) Activation.GELU.applyRows(h, rows, linears.get(i - 1).out());
             h = linears.get(i).apply(kernels, h, rows);
         }
         return h == x ? x.clone() : h;

@@ -106,7 +106,7 @@ public final class WhisperEncoder implements AutoCloseable {
             }
         });
         float[] h1 = conv1.apply(kernels, win1, frames);
-        gelu(h1, frames, d);
+        Activation.GELU.applyRows(h1, frames, d);   // the conv activations are GELU whatever activation_function says
         // conv2 over the time-major h1, stride 2: window of output row t = frames 2t−1, 2t, 2t+1.
         float[] win2 = new float[rows * d * 3];
         Parallel.forRange(rows, 64, (t0, t1) -> {
@@ -120,7 +120,7 @@ public final class WhisperEncoder implements AutoCloseable {
             }
         });
         float[] x = conv2.apply(kernels, win2, rows);
-        gelu(x, rows, d);
+        Activation.GELU.applyRows(x, rows, d);
         EncoderOps.add(x, positions, rows * d);
         if (states != null) states.add(x.clone());
         for (EncoderLayer layer : layers) {
@@ -128,10 +128,6 @@ public final class WhisperEncoder implements AutoCloseable {
             if (states != null) states.add(x.clone());
         }
         return finalNorm.apply(x, rows);
-    }
-
-    private static void gelu(float[] x, int rows, int d) {
-        Parallel.forRange(rows, Math.max(1, 16384 / d), (r0, r1) -> EncoderOps.gelu(x, r0 * d, (r1 - r0) * d));
     }
 
     @Override
