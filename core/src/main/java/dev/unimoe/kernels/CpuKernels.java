@@ -43,8 +43,11 @@ public final class CpuKernels implements Kernels {
     public void matmulMany(Matrix[] ws, float[] x, int tokens, float[][] outs) {
         if (tokens <= 0) return;
         int cols = ws[0].cols();
+        if ((long) tokens * cols > x.length) {
+            throw new IllegalArgumentException("matmul of " + tokens + " rows of " + cols + " needs " + (long) tokens * cols + " activations, array has " + x.length);
+        }
         int[] start = new int[ws.length + 1];
-        Q8Activations q8 = null, q4 = null;
+        boolean anyQ8 = false, anyQ4 = false;
         for (int i = 0; i < ws.length; i++) {
             Matrix w = ws[i];
             if (w.cols() != cols) throw new IllegalArgumentException("matmul: matrix " + i + " has " + w.cols() + " columns, not " + cols);
@@ -53,13 +56,12 @@ public final class CpuKernels implements Kernels {
                         + " floats, array has " + outs[i].length);
             }
             start[i + 1] = start[i] + w.rows();
-            if (w.tensor() instanceof Q8_0Tensor && q8 == null) q8 = quantize(x, tokens, cols, false);
-            if (w.tensor() instanceof Q4_0Tensor && q4 == null) q4 = quantize(x, tokens, cols, true);
+            anyQ8 |= w.tensor() instanceof Q8_0Tensor;
+            anyQ4 |= w.tensor() instanceof Q4_0Tensor;
         }
-        if ((long) tokens * cols > x.length) {
-            throw new IllegalArgumentException("matmul of " + tokens + " rows of " + cols + " needs " + (long) tokens * cols + " activations, array has " + x.length);
-        }
-        final Q8Activations a8 = q8, a4 = q4;
+        // quantized only once every argument is known to be valid
+        final Q8Activations a8 = anyQ8 ? quantize(x, tokens, cols, false) : null;
+        final Q8Activations a4 = anyQ4 ? quantize(x, tokens, cols, true) : null;
         int total = start[ws.length];
         Parallel.forRange(total, grain(total, tokens), (g0, g1) -> {
             for (int i = 0; i < ws.length; i++) {

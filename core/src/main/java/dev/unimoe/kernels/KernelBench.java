@@ -1,11 +1,10 @@
 package dev.unimoe.kernels;
 
+import dev.unimoe.runtime.MachineProfile;
 import dev.unimoe.tensor.DType;
 import dev.unimoe.tensor.Matrix;
 import dev.unimoe.tensor.Tensor;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-import jdk.incubator.vector.VectorSpecies;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,7 +16,8 @@ import java.util.Locale;
 /**
  * Throughput of the CPU kernels, one line per figure:
  * <ul>
- * <li>a STREAM-like read bandwidth (sum of a 1 GiB off-heap array on all threads);</li>
+ * <li>a STREAM-like read bandwidth ({@link MachineProfile#readBandwidth}: sum of a 1 GiB off-heap
+ *     array on all threads, best of 8 rounds);</li>
  * <li>per format, matrix-vector GB/s of weight bytes for 2048×1024 and 32000×1024, cycling
  *     through enough distinct matrices (≥ 256 MiB) that the weights come from DRAM, as when
  *     decoding a model of a few hundred MB;</li>
@@ -30,7 +30,6 @@ import java.util.Locale;
 public final class KernelBench {
     private static final long WORKING_SET = 256L << 20;
     private static final long DECODE_WEIGHTS = 215_000_000L;   // the Mixtral-shaped reference model
-    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;   // a constant: the JIT needs one
 
     private KernelBench() {}
 
@@ -41,7 +40,7 @@ public final class KernelBench {
                 : Arrays.stream(args).map(s -> DType.valueOf(s.toUpperCase(Locale.ROOT))).toArray(DType[]::new);
         Kernels k = CpuKernels.INSTANCE;
         System.out.printf("threads %d, vector %d bits%n", Parallel.threads(), FloatVector.SPECIES_PREFERRED.vectorBitSize());
-        double stream = streamRead(1L << 30);
+        double stream = MachineProfile.readBandwidth(1L << 30, 8);
         System.out.printf("stream read 1 GiB: %.1f GB/s%n", stream / 1e9);
         for (DType type : formats) {
             for (int rows : new int[] {2048, 32000}) {
@@ -129,38 +128,6 @@ public final class KernelBench {
                 rates[r] = flops * 1e9 / (System.nanoTime() - t0);
             }
             return bestAndMedian(rates);
-        }
-    }
-
-    /** Bytes per second of summing {@code bytes} of memory on all threads (best of 8 rounds). */
-    static double streamRead(long bytes) {
-        try (Arena arena = Arena.ofShared()) {
-            MemorySegment seg = arena.allocate(bytes, 4096);
-            seg.fill((byte) 1);
-            int pieces = Parallel.threads() * 16;
-            long step = S.vectorByteSize() * 4L;
-            long per = bytes / pieces / step * step;
-            float[] sink = new float[pieces];
-            double best = 0;
-            for (int r = 0; r < 8; r++) {
-                long t0 = System.nanoTime();
-                Parallel.forRange(pieces, 1, (p0, p1) -> {
-                    for (int p = p0; p < p1; p++) {
-                        FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
-                        long base = p * per;
-                        for (long o = 0; o < per; o += step) {
-                            a0 = a0.add(FloatVector.fromMemorySegment(S, seg, base + o, ByteOrder.LITTLE_ENDIAN));
-                            a1 = a1.add(FloatVector.fromMemorySegment(S, seg, base + o + S.vectorByteSize(), ByteOrder.LITTLE_ENDIAN));
-                            a2 = a2.add(FloatVector.fromMemorySegment(S, seg, base + o + 2L * S.vectorByteSize(), ByteOrder.LITTLE_ENDIAN));
-                            a3 = a3.add(FloatVector.fromMemorySegment(S, seg, base + o + 3L * S.vectorByteSize(), ByteOrder.LITTLE_ENDIAN));
-                        }
-                        sink[p] = a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
-                    }
-                });
-                best = Math.max(best, per * pieces * 1e9 / (System.nanoTime() - t0));
-            }
-            if (Float.isNaN(sink[0])) System.out.print("");
-            return best;
         }
     }
 

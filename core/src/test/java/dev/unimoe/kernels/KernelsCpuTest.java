@@ -150,6 +150,10 @@ class KernelsCpuTest {
         Matrix w = Matrix.of(tensor(DType.F32, 64, 1), 2, 32);
         assertThrows(IllegalArgumentException.class, () -> CpuKernels.INSTANCE.matmul(w, new float[31], 1, new float[2]));
         assertThrows(IllegalArgumentException.class, () -> CpuKernels.INSTANCE.matmul(w, new float[64], 2, new float[3]));
+        // quantized weights: the short activation array is reported as such, not by the quantizer
+        Matrix q = Matrix.of(tensor(DType.Q8_0, 64, 1), 2, 32);
+        assertThrows(IllegalArgumentException.class, () -> CpuKernels.INSTANCE.matmul(q, new float[31], 1, new float[2]));
+        assertThrows(IllegalArgumentException.class, () -> CpuKernels.INSTANCE.matmul(q, new float[64], 2, new float[3]));
     }
 
     // ---- Parallel ----------------------------------------------------------------------------
