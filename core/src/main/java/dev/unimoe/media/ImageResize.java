@@ -31,7 +31,7 @@ public final class ImageResize {
         if (newW != in.width()) {
             // Only the source rows the vertical pass reads: [first, last).
             int first = vert.min[0];
-            int last = vert.min[newH - 1] + vert.count[newH - 1];
+            int last = vert.min[newH - 1] + vert.weights[newH - 1].length;
             src = horizontal(in, Coefficients.of(in.width(), newW), first, last - first);
             rowOffset = first;
         }
@@ -39,15 +39,15 @@ public final class ImageResize {
         return vertical(src, vert, rowOffset);
     }
 
-    /** Per output index: first input index, number of inputs and fixed-point weights (Pillow's precompute_coeffs). */
-    private record Coefficients(int[] min, int[] count, int[][] weights) {
+    /** Per output index: first input index and fixed-point weights, one per input (Pillow's precompute_coeffs). */
+    private record Coefficients(int[] min, int[][] weights) {
 
         static Coefficients of(int inSize, int outSize) {
             double scale = (double) inSize / outSize;
             double filterScale = Math.max(scale, 1.0);
             double support = SUPPORT * filterScale;
             double invFilterScale = 1.0 / filterScale;
-            int[] min = new int[outSize], count = new int[outSize];
+            int[] min = new int[outSize];
             int[][] weights = new int[outSize][];
             double[] k = new double[(int) Math.ceil(support) * 2 + 1];
             for (int xx = 0; xx < outSize; xx++) {
@@ -68,10 +68,9 @@ public final class ImageResize {
                     fixed[x] = w < 0 ? (int) (-0.5 + w * (1 << PRECISION_BITS)) : (int) (0.5 + w * (1 << PRECISION_BITS));
                 }
                 min[xx] = xmin;
-                count[xx] = fixed.length;
                 weights[xx] = fixed;
             }
-            return new Coefficients(min, count, weights);
+            return new Coefficients(min, weights);
         }
     }
 

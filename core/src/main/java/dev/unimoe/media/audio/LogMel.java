@@ -43,10 +43,6 @@ public final class LogMel {
         }
     }
 
-    public WhisperFeatureConfig config() {
-        return cfg;
-    }
-
     /** The mel filter bank {@code [n_fft/2 + 1][feature_size]} (a copy). */
     public double[][] filters() {
         double[][] c = new double[filters.length][];
@@ -54,17 +50,12 @@ public final class LogMel {
         return c;
     }
 
-    /** Frames per chunk ({@code nb_max_frames}). */
-    public int frames() {
-        return cfg.nbMaxFrames();
-    }
-
     /**
      * Features of one chunk, {@code [feature_size × nb_max_frames]} row-major (mel band major).
      * Silent input gives −1.5 everywhere (log10(1e-10) = −10, clamped to max − 8 = −10, (−10 + 4)/4).
      */
     public float[] features(float[] chunk) {
-        int nFft = cfg.nFft(), hop = cfg.hopLength(), nSamples = cfg.nSamples(), pad = nFft / 2;
+        int nFft = cfg.nFft(), nSamples = cfg.nSamples(), pad = nFft / 2;
         int frames = cfg.nbMaxFrames(), mels = cfg.featureSize();
 
         // Zero-pad/truncate to n_samples, then reflect-pad.

@@ -191,7 +191,7 @@ public final class WavReader {
             throw new FormatException(src, "fmt block align", channels + " channels × " + bytes + " bytes = "
                     + channels * bytes + ", found " + blockAlign);
         }
-        return new WavFormat(enc, effective, channels, (int) rate, bits, bytes, blockAlign);
+        return new WavFormat(enc, channels, (int) rate, bytes, blockAlign);
     }
 
     /** Decodes frames and averages channels in float32 (numpy's float32 mean: sum in order, then divide). */
