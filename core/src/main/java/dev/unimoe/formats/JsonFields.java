@@ -89,7 +89,8 @@ public record JsonFields(Map<String, Object> map, String source) {
         return v;
     }
 
-    static String describe(Object v) {
+    /** A short description of a parsed JSON value for error messages: {@code string "…"}, {@code number 3}, {@code an array}. */
+    public static String describe(Object v) {
         return switch (v) {
             case null -> "null";
             case String s -> "string \"" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "\"";

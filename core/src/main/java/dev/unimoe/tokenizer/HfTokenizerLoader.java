@@ -103,14 +103,18 @@ final class HfTokenizerLoader {
         }
         JsonNode vocabNode = m.require("vocab");
         Map<String, Object> vocabMap = vocabNode.asMap();
+        String[] keys = vocabMap.keySet().toArray(String[]::new);
+        int[] keyIds = new int[keys.length];
         int max = -1;
-        for (String k : vocabMap.keySet()) {
-            int id = vocabNode.get(k).asInt();
-            if (id < 0) throw vocabNode.get(k).error("a non-negative token id, found " + id);
+        for (int i = 0; i < keys.length; i++) {
+            JsonNode idNode = vocabNode.get(keys[i]);
+            int id = idNode.asInt();
+            if (id < 0) throw idNode.error("a non-negative token id, found " + id);
+            keyIds[i] = id;
             max = Math.max(max, id);
         }
         String[] texts = new String[max + 1];
-        for (String k : vocabMap.keySet()) texts[vocabNode.get(k).asInt()] = k;
+        for (int i = 0; i < keys.length; i++) texts[keyIds[i]] = keys[i];
         Vocab vocab = new Vocab(texts);
 
         String prefix = m.string("continuing_subword_prefix", null);

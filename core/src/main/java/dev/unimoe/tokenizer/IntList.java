@@ -20,13 +20,5 @@ final class IntList {
         for (int x : v) add(x);
     }
 
-    void addAll(IntList v) {
-        for (int i = 0; i < v.n; i++) add(v.a[i]);
-    }
-
-    int size() { return n; }
-
-    int get(int i) { return a[i]; }
-
     int[] toArray() { return Arrays.copyOf(a, n); }
 }

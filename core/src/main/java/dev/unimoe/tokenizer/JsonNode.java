@@ -1,6 +1,7 @@
 package dev.unimoe.tokenizer;
 
 import dev.unimoe.formats.FormatException;
+import dev.unimoe.formats.JsonFields;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,15 +22,7 @@ record JsonNode(Object value, String file, String path) {
     }
 
     String describe() {
-        return switch (value) {
-            case null -> "null";
-            case String s -> "string \"" + (s.length() > 40 ? s.substring(0, 40) + "…" : s) + "\"";
-            case BigDecimal d -> "number " + d;
-            case Boolean b -> b.toString();
-            case List<?> l -> "an array";
-            case Map<?, ?> m -> "an object";
-            default -> value.getClass().getSimpleName();
-        };
+        return JsonFields.describe(value);
     }
 
     boolean isNull() { return value == null; }
