@@ -38,6 +38,9 @@ public interface Decoder extends AutoCloseable {
         e.tensor().dequantize(e.rowOffset(id), dst, off, c.hidden());
     }
 
+    /** Switches a backend's own profiler (kernel and transfer times in {@link #stats()}); ignored by default. */
+    default void setProfiling(boolean on) {}
+
     /** Backend figures for benchmarks (e.g. kernel and transfer time); empty by default. */
     default java.util.Map<String, Object> stats() {
         return java.util.Map.of();

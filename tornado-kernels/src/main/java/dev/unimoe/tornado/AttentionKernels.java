@@ -50,7 +50,8 @@ public final class AttentionKernels {
             c.localBarrier();
             if (lid < st) p[lid] += p[lid + st];
         }
-        c.globalBarrier();
+        c.localBarrier();       // p[0] (the sum) for every work-item: a global fence alone does not order local memory
+        c.globalBarrier();      // this group's score writes before the reads below
         float inv = 1.0f / p[0];
         for (int d = lid; d < hd; d += lsz) {
             float acc = 0f;

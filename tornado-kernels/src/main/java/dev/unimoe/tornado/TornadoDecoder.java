@@ -40,8 +40,6 @@ import java.util.Map;
  */
 public final class TornadoDecoder implements Decoder {
     private static final int L = MatVecKernels.LOCAL;
-    /** -Dunimoe.tornado.profile=false turns TornadoVM's profiler off (stats then carry wall time only). */
-    static final boolean PROFILE = !"false".equalsIgnoreCase(System.getProperty("unimoe.tornado.profile"));
 
     private final ModelConfig c;
     private final Weights w;
@@ -54,7 +52,8 @@ public final class TornadoDecoder implements Decoder {
     private final GridScheduler grids = new GridScheduler();
     private final Map<Object, String> owner = new IdentityHashMap<>();
     private final List<String> graphNames = new ArrayList<>();
-    private long kernelNanos, transferNanos, executions, tokens, wallNanos;
+    private boolean profiling;
+    private long kernelNanos, transferNanos, executions, profiledExecutions, tokens, wallNanos;
 
     // shared activations
     private final FloatArray xb, q, k, v, att, scores, hb, moe, rlog, probs, wts, one, sg, sgw, cos, sin;
@@ -108,7 +107,7 @@ public final class TornadoDecoder implements Decoder {
         for (int i = 0; i < snaps.length; i++) snaps[i] = graphs.get(i).snapshot();
         plan = new TornadoExecutionPlan(snaps);
         plan.withGridScheduler(grids);
-        if (PROFILE) plan.withProfiler(ProfilerMode.SILENT);
+        if ("true".equalsIgnoreCase(System.getProperty("unimoe.tornado.profile"))) setProfiling(true);
         boolean same = true;
         for (TornadoDevice d : devices) same &= d == devices[0];
         if (same && !perTask) {
@@ -337,11 +336,24 @@ public final class TornadoDecoder implements Decoder {
 
     @Override public void setTrace(Trace trace) {}
 
+    /**
+     * Turns TornadoVM's profiler on or off. It waits on every transfer and kernel event, which on
+     * a GPU roughly halves decode speed, so the bench times with it off and profiles apart.
+     */
+    @Override
+    public void setProfiling(boolean on) {
+        if (on == profiling) return;
+        if (on) plan.withProfiler(ProfilerMode.SILENT);
+        else plan.withoutProfiler();
+        profiling = on;
+    }
+
     private void run(int graph) {
         TornadoExecutionResult r = plan.withGraph(graph).execute();
         executions++;
-        var p = PROFILE ? r.getProfilerResult() : null;
-        if (p != null) {
+        if (profiling) {
+            var p = r.getProfilerResult();
+            profiledExecutions++;
             kernelNanos += Math.max(0, p.getDeviceKernelTime());
             transferNanos += Math.max(0, p.getDataTransfersTime());
         }
@@ -368,7 +380,7 @@ public final class TornadoDecoder implements Decoder {
         wallNanos += System.nanoTime() - t0;
     }
 
-    /** Kernel time so far (device profiler), in nanoseconds. */
+    /** Kernel time so far (device profiler, while profiling), in nanoseconds. */
     public long kernelNanos() { return kernelNanos; }
 
     public String deviceName() { return deviceName; }
@@ -380,6 +392,7 @@ public final class TornadoDecoder implements Decoder {
         m.put("graphs", graphNames.size());
         m.put("graph_executions", executions);
         m.put("rows", tokens);
+        m.put("profiled_executions", profiledExecutions);
         m.put("kernel_ms", kernelNanos / 1e6);
         m.put("transfer_ms", transferNanos / 1e6);
         m.put("wall_ms", wallNanos / 1e6);
@@ -389,8 +402,7 @@ public final class TornadoDecoder implements Decoder {
     @Override
     public void close() {
         try {
-            plan.freeDeviceMemory();
-            plan.close();
+            plan.close();                          // frees the device memory (calling freeDeviceMemory too frees it twice)
         } catch (Exception e) {
             throw new IllegalStateException("closing the TornadoVM plan failed: " + e.getMessage(), e);
         }

@@ -50,6 +50,7 @@ class EndToEndTest {
             ModelConfig c = m.config();
             int V = c.vocabSize();
             try (Decoder d = b.open(c, m.weights(), 64, 1, "0")) {
+                d.setProfiling(true);                              // the check below that kernels ran on the device
                 Forward cpu = new Forward(c, m.weights(), gguf ? new FloatActivationKernels() : CpuKernels.INSTANCE, 64, 16);
                 for (int p = 0; p < 3; p++) {
                     int[] prompt = TestFixtures.ints(ref, "p" + p + ".input_ids");
