@@ -49,26 +49,16 @@ final class BenchCommand {
         f.embed(prompt, 0, P, emb);
         double[] prefill = new double[R + 1], decode = new double[R + 1];
         for (int r = 0; r <= R; r++) {                       // round 0 warms the JIT up and is dropped
-            long t0 = System.nanoTime();
-            f.forward(emb, P, 0, logits, false);
-            prefill[r] = P * 1e9 / (System.nanoTime() - t0);
-            long t1 = System.nanoTime();
-            for (int i = 0; i < N; i++) {
-                int id = Sampler.argmax(logits);
-                f.embed(new int[]{id}, 0, 1, one);
-                f.forward(one, 1, P + i, logits, false);
-            }
-            decode[r] = N * 1e9 / (System.nanoTime() - t1);
+            double[] rates = round(f, emb, one, logits, P, N);
+            prefill[r] = rates[0];
+            decode[r] = rates[1];
             if (!json && !a.flag("quiet")) err.printf("round %d: prefill %.1f tok/s, decode %.1f tok/s%s%n", r, prefill[r], decode[r], r == 0 ? " (warm-up)" : "");
         }
-        // one more round with the backend's profiler on (it slows an accelerator down, so it stays out of the timed rounds)
-        f.setProfiling(true);
-        f.forward(emb, P, 0, logits, false);
-        for (int i = 0; i < N; i++) {
-            f.embed(new int[]{Sampler.argmax(logits)}, 0, 1, one);
-            f.forward(one, 1, P + i, logits, false);
+        // a backend with its own profiler gets one more round with it on: it slows an accelerator down, so it stays out of the timed rounds
+        if (f.setProfiling(true)) {
+            round(f, emb, one, logits, P, N);
+            f.setProfiling(false);
         }
-        f.setProfiling(false);
         double pf = median(Arrays.copyOfRange(prefill, 1, R + 1)), dc = median(Arrays.copyOfRange(decode, 1, R + 1));
         long bytesPerToken = lm.model().weights().activeBytesPerToken(Math.max(1, c.expertsPerToken()));
         double achieved = bytesPerToken * dc;
@@ -101,6 +91,19 @@ final class BenchCommand {
             out.printf("backend  %s (%s)%n", backend.name(), m.get("device"));
             for (var e : f.stats().entrySet()) if (!e.getKey().equals("device")) out.printf("%s %s%n", e.getKey(), e.getValue());
         }
+    }
+
+    /** A P-row prompt, then N greedy decode steps; returns {prefill, decode} tokens/s. */
+    private static double[] round(Decoder f, float[] emb, float[] one, float[] logits, int P, int N) {
+        long t0 = System.nanoTime();
+        f.forward(emb, P, 0, logits, false);
+        double prefill = P * 1e9 / (System.nanoTime() - t0);
+        long t1 = System.nanoTime();
+        for (int i = 0; i < N; i++) {
+            f.embed(new int[]{Sampler.argmax(logits)}, 0, 1, one);
+            f.forward(one, 1, P + i, logits, false);
+        }
+        return new double[]{prefill, N * 1e9 / (System.nanoTime() - t1)};
     }
 
     static double median(double[] v) {

@@ -38,8 +38,13 @@ public interface Decoder extends AutoCloseable {
         e.tensor().dequantize(e.rowOffset(id), dst, off, c.hidden());
     }
 
-    /** Switches a backend's own profiler (kernel and transfer times in {@link #stats()}); ignored by default. */
-    default void setProfiling(boolean on) {}
+    /**
+     * Switches a backend's own profiler (kernel and transfer times in {@link #stats()}); returns
+     * whether the backend has one (false by default, and the call is then ignored).
+     */
+    default boolean setProfiling(boolean on) {
+        return false;
+    }
 
     /** Backend figures for benchmarks (e.g. kernel and transfer time); empty by default. */
     default java.util.Map<String, Object> stats() {

@@ -21,7 +21,7 @@ public final class TornadoBackend implements Backend {
         setDefault("tornado.tvm.maxbytecodesize", "262144");
         // Re-checking every task's arguments on every execution, and clearing 32768-entry event
         // lists per graph, cost more host time per decode step than the kernels take on a GPU
-        // (measured on an H100: 51 -> 114 tok/s at Q8_0 on the benchmark shape).
+        // (measured on an H100: about 51 -> 113 tok/s at Q8_0 on the benchmark shape).
         setDefault("tornado.check.parameters", "False");
         setDefault("tornado.max.events", "1024");
     }

@@ -107,7 +107,6 @@ public final class TornadoDecoder implements Decoder {
         for (int i = 0; i < snaps.length; i++) snaps[i] = graphs.get(i).snapshot();
         plan = new TornadoExecutionPlan(snaps);
         plan.withGridScheduler(grids);
-        if ("true".equalsIgnoreCase(System.getProperty("unimoe.tornado.profile"))) setProfiling(true);
         boolean same = true;
         for (TornadoDevice d : devices) same &= d == devices[0];
         if (same && !perTask) {
@@ -341,11 +340,13 @@ public final class TornadoDecoder implements Decoder {
      * a GPU roughly halves decode speed, so the bench times with it off and profiles apart.
      */
     @Override
-    public void setProfiling(boolean on) {
-        if (on == profiling) return;
-        if (on) plan.withProfiler(ProfilerMode.SILENT);
-        else plan.withoutProfiler();
-        profiling = on;
+    public boolean setProfiling(boolean on) {
+        if (on != profiling) {
+            if (on) plan.withProfiler(ProfilerMode.SILENT);
+            else plan.withoutProfiler();
+            profiling = on;
+        }
+        return true;
     }
 
     private void run(int graph) {
