@@ -23,6 +23,7 @@ public final class Main {
               convert   --model DIR --out FILE.gguf [--type f32|f16|q8_0|q4_0]
               convert   --random --out FILE.gguf [--type ...] [--hidden N --layers N --heads N --kv-heads N
                         --experts N --top-k K --ffn N --vocab N --seed S --tokenizer DIR]
+              devices   [--json]     the backends found and the devices --device N numbers
 
             PATH is a HF checkpoint folder (config.json + safetensors) or a .gguf file.
             """;
@@ -45,7 +46,8 @@ public final class Main {
                 case "inspect" -> InspectCommand.run(argv, out, err);
                 case "bench" -> BenchCommand.run(argv, out, err);
                 case "convert" -> ConvertCommand.run(argv, out, err);
-                default -> throw new Args.UsageException("unknown command '" + cmd + "' (one of generate, run, tokenize, inspect, bench, convert)");
+                case "devices" -> DevicesCommand.run(argv, out, err);
+                default -> throw new Args.UsageException("unknown command '" + cmd + "' (one of generate, run, tokenize, inspect, bench, convert, devices)");
             };
         } catch (Args.UsageException e) {
             err.println("error: " + e.getMessage());

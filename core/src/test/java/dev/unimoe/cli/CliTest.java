@@ -84,6 +84,19 @@ class CliTest {
     }
 
     @Test
+    void devicesListsTheCpuAndItsThreads() {
+        Run r = run("devices", "--json");
+        assertEquals(0, r.status(), r.err());
+        List<?> backends = (List<?>) r.json().get("backends");
+        Map<?, ?> cpu = (Map<?, ?>) backends.get(0);
+        assertEquals("cpu", cpu.get("backend"));
+        assertEquals(Boolean.TRUE, cpu.get("available"));
+        assertTrue(String.valueOf(cpu.get("devices")).contains(dev.unimoe.kernels.Parallel.threads() + " threads"), r.out());
+        Run text = run("devices");
+        assertTrue(text.out().startsWith("cpu\n  cpu: "), text.out());
+    }
+
+    @Test
     void inspectCountsParameters() {
         Run r = run("inspect", "--model", Fixtures.path("moe-mixtral").toString(), "--json");
         assertEquals(0, r.status(), r.err());

@@ -35,6 +35,11 @@ import java.util.Map;
  * logits, softmax, top-k) stays on the device and the expert kernels read the chosen ids from a
  * device IntArray to offset into the layer's stacked expert weights.
  *
+ * <p>With {@code --device} listing a device per layer, consecutive layers on one device form a
+ * run that shares one set of activations ({@link DeviceActivations}); between runs the hidden
+ * state goes through the host (TornadoVM 5.2 hands persisted buffers only to graphs on the
+ * same device), one row of {@code hidden} floats per token and boundary.
+ *
  * <p>Prefill feeds the prompt rows one at a time through the decode graphs (no batched prefill
  * kernels in this version); the logits graph runs only for rows whose logits are wanted.
  */
@@ -47,56 +52,34 @@ public final class TornadoDecoder implements Decoder {
     private final TornadoExecutionPlan plan;
     private final int layerGraphs;
     private final String deviceName;
-    private final FloatArray x, logits;
-    private final IntArray pos;
+    private final FloatArray logits;
     private final GridScheduler grids = new GridScheduler();
     private final Map<Object, String> owner = new IdentityHashMap<>();
     private final List<String> graphNames = new ArrayList<>();
+    private final DeviceActivations[] acts;           // per layer graph; layers on one device share a set
     private boolean profiling;
     private long kernelNanos, transferNanos, executions, profiledExecutions, tokens, wallNanos;
 
-    // shared activations
-    private final FloatArray xb, q, k, v, att, scores, hb, moe, rlog, probs, wts, one, sg, sgw, cos, sin;
-    private final IntArray ids, zeroIds;
-
-    /** {@code perTask}: assign each graph's tasks to its device one by one (the heterogeneous path) even if all are the same. */
-    TornadoDecoder(ModelConfig c, Weights w, int ctx, TornadoDevice[] devices, boolean perTask) {
+    /** {@code perGraph}: assign each graph its device one by one (the heterogeneous path) even if all are the same. */
+    TornadoDecoder(ModelConfig c, Weights w, int ctx, TornadoDevice[] devices, boolean perGraph) {
         this.c = c;
         this.w = w;
         this.ctx = ctx;
-        int H = c.hidden(), E = Math.max(1, c.experts()), K = Math.max(1, c.expertsPerToken()), half = c.headDim() / 2;
-        int F = Math.max(c.ffn(), Math.max(K * c.expertFfn(), c.sharedExpertFfn()));
-        x = new FloatArray(H);
-        xb = new FloatArray(H);
-        q = new FloatArray(c.qDim());
-        k = new FloatArray(c.kvDim());
-        v = new FloatArray(c.kvDim());
-        att = new FloatArray(c.qDim());
-        scores = new FloatArray(c.heads() * ctx);
-        hb = new FloatArray(Math.max(1, F));
-        moe = new FloatArray(H);
-        rlog = new FloatArray(E);
-        probs = new FloatArray(E);
-        wts = new FloatArray(K);
-        ids = new IntArray(K);
-        zeroIds = new IntArray(1);
-        zeroIds.set(0, 0);
-        one = new FloatArray(1);
-        one.set(0, 1f);
-        sg = new FloatArray(1);
-        sgw = new FloatArray(1);
-        pos = new IntArray(1);
+        int half = c.headDim() / 2;
         logits = new FloatArray(c.vocabSize());
-        cos = new FloatArray(ctx * half);
-        sin = new FloatArray(ctx * half);
+        float[] cos = new float[ctx * half], sin = new float[ctx * half];
         float[] inv = new float[half];       // the table of dev.unimoe.model.Rope, computed the same way
         for (int i = 0; i < half; i++) inv[i] = (float) (1.0 / Math.pow(c.ropeTheta(), (float) (2 * i) / c.headDim()));
         for (int p = 0; p < ctx; p++) {
             for (int i = 0; i < half; i++) {
                 float a = p * inv[i];
-                cos.set(p * half + i, (float) Math.cos(a));
-                sin.set(p * half + i, (float) Math.sin(a));
+                cos[p * half + i] = (float) Math.cos(a);
+                sin[p * half + i] = (float) Math.sin(a);
             }
+        }
+        acts = new DeviceActivations[c.layers()];
+        for (int l = 0; l < c.layers(); l++) {
+            acts[l] = l > 0 && devices[l] == devices[l - 1] ? acts[l - 1] : new DeviceActivations(c, ctx, cos, sin);
         }
 
         List<TaskGraph> graphs = new ArrayList<>();
@@ -109,20 +92,19 @@ public final class TornadoDecoder implements Decoder {
         plan.withGridScheduler(grids);
         boolean same = true;
         for (TornadoDevice d : devices) same &= d == devices[0];
-        if (same && !perTask) {
+        if (same && !perGraph) {
             plan.withDevice(devices[0]);
         } else {
-            for (int g = 0; g < graphs.size(); g++) {
-                TornadoDevice d = devices[Math.min(g, devices.length - 1)];
-                for (String task : tasksOf.get(graphNames.get(g))) plan.withDevice(graphNames.get(g) + "." + task, d);
-            }
+            // a device per graph: selecting one graph makes withDevice apply to it alone. (Per-task
+            // devices would leave the graph's own device at the default, and TornadoVM syncs
+            // persisted buffers by the graph's device.)
+            for (int g = 0; g < graphs.size(); g++) plan.withGraph(g).withDevice(devices[Math.min(g, devices.length - 1)]);
+            plan.withAllGraphs();
         }
         StringBuilder dn = new StringBuilder(devices[0].getPhysicalDevice().getDeviceName() + " (" + devices[0].getDeviceName());
         if (!same) for (int g = 1; g < devices.length; g++) dn.append(g == 1 ? "; graphs: " + devices[0].getDeviceName() : "").append(",").append(devices[g].getDeviceName());
         deviceName = dn.append(")").toString();
     }
-
-    private final Map<String, List<String>> tasksOf = new LinkedHashMap<>();
 
     /** Builds a graph: shared objects it uses are consumed from the graph that last held them, then persisted. */
     private final class G {
@@ -133,7 +115,6 @@ public final class TornadoDecoder implements Decoder {
             this.name = name;
             this.tg = new TaskGraph(name);
             graphNames.add(name);
-            tasksOf.put(name, new ArrayList<>());
         }
 
         G weights(Object... objs) {
@@ -146,7 +127,6 @@ public final class TornadoDecoder implements Decoder {
             WorkerGrid1D g = new WorkerGrid1D(global);
             g.setLocalWork(local, 1, 1);
             grids.addWorkerGrid(name + "." + id, g);
-            tasksOf.get(name).add(id);
         }
 
         TaskGraph finish() {
@@ -158,7 +138,7 @@ public final class TornadoDecoder implements Decoder {
         return (n + m - 1) / m * m;
     }
 
-    private void consumeShared(G g, Object... objs) {
+    private void consumeShared(G g, DeviceActivations a, Object... objs) {
         // group by owner graph
         Map<String, List<Object>> by = new LinkedHashMap<>();
         List<Object> fresh = new ArrayList<>();
@@ -170,7 +150,7 @@ public final class TornadoDecoder implements Decoder {
         for (var e : by.entrySet()) g.tg.consumeFromDevice(e.getKey(), e.getValue().toArray());
         if (!fresh.isEmpty()) {
             List<Object> constants = new ArrayList<>();
-            for (Object o : fresh) if (o == cos || o == sin || o == one || o == zeroIds) constants.add(o);
+            for (Object o : fresh) if (a.isConstant(o)) constants.add(o);
             if (!constants.isEmpty()) g.tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, constants.toArray());
         }
     }
@@ -192,27 +172,27 @@ public final class TornadoDecoder implements Decoder {
         });
     }
 
-    private void gateUp(G g, String id, DeviceMatrix gm, DeviceMatrix um, IntArray sel, int kk, int f) {
+    private void gateUp(G g, DeviceActivations a, String id, DeviceMatrix gm, DeviceMatrix um, IntArray sel, int kk, int f) {
         int h = gm.cols;
         TaskGraph t = g.tg;
         if (gm.format != um.format) throw new IllegalStateException("gate and up projections differ in format");
         g.task(id, kk * f * L, L, () -> {
             switch (gm.format) {
-                case F32 -> t.task(id, MatVecKernels::gateUpF32, new KernelContext(), gm.f32, um.f32, xb, sel, hb, f, h);
-                case F16 -> t.task(id, MatVecKernels::gateUpF16, new KernelContext(), gm.f16, um.f16, xb, sel, hb, f, h);
-                case Q8 -> t.task(id, MatVecKernels::gateUpQ8, new KernelContext(), gm.quants, gm.scales, um.quants, um.scales, xb, sel, hb, f, h);
+                case F32 -> t.task(id, MatVecKernels::gateUpF32, new KernelContext(), gm.f32, um.f32, a.xb, sel, a.hb, f, h);
+                case F16 -> t.task(id, MatVecKernels::gateUpF16, new KernelContext(), gm.f16, um.f16, a.xb, sel, a.hb, f, h);
+                case Q8 -> t.task(id, MatVecKernels::gateUpQ8, new KernelContext(), gm.quants, gm.scales, um.quants, um.scales, a.xb, sel, a.hb, f, h);
             }
         });
     }
 
-    private void down(G g, String id, DeviceMatrix dm, IntArray sel, FloatArray weights, int kk, int h, int acc) {
+    private void down(G g, DeviceActivations a, String id, DeviceMatrix dm, IntArray sel, FloatArray weights, int kk, int h, int acc) {
         int f = dm.cols;
         TaskGraph t = g.tg;
         g.task(id, h * L, L, () -> {
             switch (dm.format) {
-                case F32 -> t.task(id, MatVecKernels::downF32, new KernelContext(), dm.f32, hb, sel, weights, moe, h, f, kk, acc);
-                case F16 -> t.task(id, MatVecKernels::downF16, new KernelContext(), dm.f16, hb, sel, weights, moe, h, f, kk, acc);
-                case Q8 -> t.task(id, MatVecKernels::downQ8, new KernelContext(), dm.quants, dm.scales, hb, sel, weights, moe, h, f, kk, acc);
+                case F32 -> t.task(id, MatVecKernels::downF32, new KernelContext(), dm.f32, a.hb, sel, weights, a.moe, h, f, kk, acc);
+                case F16 -> t.task(id, MatVecKernels::downF16, new KernelContext(), dm.f16, a.hb, sel, weights, a.moe, h, f, kk, acc);
+                case Q8 -> t.task(id, MatVecKernels::downQ8, new KernelContext(), dm.quants, dm.scales, a.hb, sel, weights, a.moe, h, f, kk, acc);
             }
         });
     }
@@ -220,6 +200,11 @@ public final class TornadoDecoder implements Decoder {
     private TaskGraph layerGraph(int l) {
         LayerWeights lw = w.layers()[l];
         G g = new G("l" + l);
+        DeviceActivations a = acts[l];
+        FloatArray x = a.x, xb = a.xb, q = a.q, k = a.k, v = a.v, att = a.att, scores = a.scores, hb = a.hb, moe = a.moe, cos = a.cos, sin = a.sin;
+        FloatArray rlog = a.rlog, probs = a.probs, wts = a.wts, one = a.one, sg = a.sg, sgw = a.sgw;
+        IntArray ids = a.ids, zeroIds = a.zeroIds, pos = a.pos;
+        boolean first = l == 0 || acts[l - 1] != a, last = l == c.layers() - 1 || acts[l + 1] != a;
         int H = c.hidden(), half = c.headDim() / 2;
         List<Object> u = new ArrayList<>(List.of(x, pos, xb, q, k, v, att, scores, hb, moe, cos, sin));
         if (lw.sparse()) {
@@ -229,8 +214,9 @@ public final class TornadoDecoder implements Decoder {
             u.addAll(List.of(zeroIds, one));
         }
         Object[] used = u.toArray();
-        consumeShared(g, used);
-        if (l == 0) g.tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, x, pos);
+        consumeShared(g, a, used);
+        // the first graph on a device takes the hidden state (and position) from the host
+        if (first) g.tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, x, pos);
 
         FloatArray attnNorm = FloatArray.fromArray(lw.attnNorm()), ffnNorm = FloatArray.fromArray(lw.ffnNorm());
         DeviceMatrix wq = DeviceMatrix.of(lw.wq()), wk = DeviceMatrix.of(lw.wk()), wv = DeviceMatrix.of(lw.wv()), wo = DeviceMatrix.of(lw.wo());
@@ -267,32 +253,36 @@ public final class TornadoDecoder implements Decoder {
             matvec(g, "router", router, xb, rlog, 0);
             int norm = c.normTopkProb() ? 1 : 0;
             g.task("route", 1, 1, () -> t.task("route", RouterKernels::route, new KernelContext(), rlog, probs, ids, wts, E, K, norm));
-            gateUp(g, "expertGateUp", eg, eu, ids, K, Fe);
-            down(g, "expertDown", ed, ids, wts, K, H, 0);
+            gateUp(g, a, "expertGateUp", eg, eu, ids, K, Fe);
+            down(g, a, "expertDown", ed, ids, wts, K, H, 0);
             if (lw.sharedGate() != null) {
                 DeviceMatrix seg = DeviceMatrix.of(lw.sharedExpertGate());
                 DeviceMatrix sgm = DeviceMatrix.of(lw.sharedGate()), sum = DeviceMatrix.of(lw.sharedUp()), sdm = DeviceMatrix.of(lw.sharedDown());
                 for (DeviceMatrix m : new DeviceMatrix[]{seg, sgm, sum, sdm}) g.weights(m.arrays());
                 matvec(g, "sharedGateLogit", seg, xb, sg, 0);
                 g.task("sharedSigmoid", 1, 1, () -> t.task("sharedSigmoid", LayerKernels::sigmoid1, new KernelContext(), sg, sgw));
-                gateUp(g, "sharedGateUp", sgm, sum, zeroIds, 1, c.sharedExpertFfn());
-                down(g, "sharedDown", sdm, zeroIds, sgw, 1, H, 1);
+                gateUp(g, a, "sharedGateUp", sgm, sum, zeroIds, 1, c.sharedExpertFfn());
+                down(g, a, "sharedDown", sdm, zeroIds, sgw, 1, H, 1);
             }
         } else {
             DeviceMatrix fg = DeviceMatrix.of(lw.ffnGate()), fu = DeviceMatrix.of(lw.ffnUp()), fd = DeviceMatrix.of(lw.ffnDown());
             for (DeviceMatrix m : new DeviceMatrix[]{fg, fu, fd}) g.weights(m.arrays());
-            gateUp(g, "ffnGateUp", fg, fu, zeroIds, 1, lw.ffnGate().rows());
-            down(g, "ffnDown", fd, zeroIds, one, 1, H, 0);
+            gateUp(g, a, "ffnGateUp", fg, fu, zeroIds, 1, lw.ffnGate().rows());
+            down(g, a, "ffnDown", fd, zeroIds, one, 1, H, 0);
         }
         g.task("residual", roundUp(H, L), L, () -> t.task("residual", LayerKernels::addInto, new KernelContext(), x, moe, H));
         persistShared(g, used);
+        // the last layer on a device hands the hidden state on through the host, unless the logits follow there
+        if (last && l < c.layers() - 1) g.tg.transferToHost(DataTransferMode.EVERY_EXECUTION, x);
         return g.finish();
     }
 
     private TaskGraph logitsGraph() {
         G g = new G("logits");
         int H = c.hidden();
-        consumeShared(g, x, xb);
+        DeviceActivations a = acts[c.layers() - 1];
+        FloatArray x = a.x, xb = a.xb;
+        consumeShared(g, a, x, xb);
         FloatArray norm = FloatArray.fromArray(w.finalNorm());
         DeviceMatrix head = DeviceMatrix.of(w.lmHead());
         g.weights(norm);
@@ -304,27 +294,32 @@ public final class TornadoDecoder implements Decoder {
         return g.finish();
     }
 
-    /** Device bytes for weights (as stored on the device), KV cache and activations. */
-    static long estimateBytes(ModelConfig c, Weights w, int ctx) {
-        long n = DeviceMatrix.deviceBytes(w.lmHead()) + 4L * w.finalNorm().length;
-        for (LayerWeights l : w.layers()) {
-            n += DeviceMatrix.deviceBytes(l.wq(), l.wk(), l.wv(), l.wo()) + 4L * (l.attnNorm().length + l.ffnNorm().length);
-            if (l.bq() != null) n += 4L * (l.bq().length + l.bk().length + l.bv().length);
-            if (l.sparse()) {
-                n += DeviceMatrix.deviceBytes(l.router()) + DeviceMatrix.deviceBytes(l.expertGate()) + DeviceMatrix.deviceBytes(l.expertUp())
-                        + DeviceMatrix.deviceBytes(l.expertDown());
-                if (l.sharedGate() != null) {
-                    n += DeviceMatrix.deviceBytes(l.sharedGate(), l.sharedUp(), l.sharedDown(), l.sharedExpertGate());
-                }
-            } else {
-                n += DeviceMatrix.deviceBytes(l.ffnGate(), l.ffnUp(), l.ffnDown());
-            }
-            n += 2L * 4 * ctx * c.kvDim();
-        }
+    /** Device bytes for weights (as stored on the device), KV caches and activations, per device of {@code devices} (layers, then the logits). */
+    static Map<TornadoDevice, Long> estimateBytes(ModelConfig c, Weights w, int ctx, TornadoDevice[] devices) {
+        Map<TornadoDevice, Long> need = new LinkedHashMap<>();
         int F = Math.max(c.ffn(), Math.max(c.expertsPerToken() * c.expertFfn(), c.sharedExpertFfn()));
-        n += 4L * (4L * c.hidden() + 2L * c.qDim() + 2L * c.kvDim() + (long) c.heads() * ctx + F + 2L * c.experts() + c.vocabSize()
+        long acts = 4L * (4L * c.hidden() + 2L * c.qDim() + 2L * c.kvDim() + (long) c.heads() * ctx + F + 2L * c.experts()
                 + (long) ctx * c.headDim());
-        return n;
+        for (int l = 0; l < c.layers(); l++) {
+            long n = layerBytes(w.layers()[l], c, ctx);
+            if (!need.containsKey(devices[l])) n += acts;   // one activation set per device
+            need.merge(devices[l], n, Long::sum);
+        }
+        need.merge(devices[c.layers()], DeviceMatrix.deviceBytes(w.lmHead()) + 4L * w.finalNorm().length + 4L * c.vocabSize(), Long::sum);
+        return need;
+    }
+
+    private static long layerBytes(LayerWeights l, ModelConfig c, int ctx) {
+        long n = DeviceMatrix.deviceBytes(l.wq(), l.wk(), l.wv(), l.wo()) + 4L * (l.attnNorm().length + l.ffnNorm().length);
+        if (l.bq() != null) n += 4L * (l.bq().length + l.bk().length + l.bv().length);
+        if (l.sparse()) {
+            n += DeviceMatrix.deviceBytes(l.router()) + DeviceMatrix.deviceBytes(l.expertGate()) + DeviceMatrix.deviceBytes(l.expertUp())
+                    + DeviceMatrix.deviceBytes(l.expertDown());
+            if (l.sharedGate() != null) n += DeviceMatrix.deviceBytes(l.sharedGate(), l.sharedUp(), l.sharedDown(), l.sharedExpertGate());
+        } else {
+            n += DeviceMatrix.deviceBytes(l.ffnGate(), l.ffnUp(), l.ffnDown());
+        }
+        return n + 2L * 4 * ctx * c.kvDim();
     }
 
     @Override public ModelConfig config() { return c; }
@@ -350,7 +345,12 @@ public final class TornadoDecoder implements Decoder {
     }
 
     private void run(int graph) {
-        TornadoExecutionResult r = plan.withGraph(graph).execute();
+        TornadoExecutionResult r;
+        try {
+            r = plan.withGraph(graph).execute();
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("TornadoVM failed on graph " + graphNames.get(graph) + ": " + e, e);
+        }
         executions++;
         if (profiling) {
             var p = r.getProfilerResult();
@@ -368,9 +368,14 @@ public final class TornadoDecoder implements Decoder {
         int H = c.hidden(), V = c.vocabSize();
         long t0 = System.nanoTime();
         for (int t = 0; t < T; t++) {
-            MemorySegment.copy(input, t * H, x.getSegment(), ValueLayout.JAVA_FLOAT, 0, H);
-            pos.set(0, start + t);
-            for (int l = 0; l < layerGraphs; l++) run(l);
+            MemorySegment.copy(input, t * H, acts[0].x.getSegment(), ValueLayout.JAVA_FLOAT, 0, H);
+            for (int l = 0; l < layerGraphs; l++) {
+                if (l > 0 && acts[l] != acts[l - 1]) {
+                    MemorySegment.copy(acts[l - 1].x.getSegment(), 0, acts[l].x.getSegment(), 0, 4L * H);   // device → device via the host
+                }
+                acts[l].pos.set(0, start + t);
+                run(l);
+            }
             boolean want = out != null && (allRows || t == T - 1);
             if (want) {
                 run(layerGraphs);

@@ -8,6 +8,8 @@ import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
 import uk.ac.manchester.tornado.api.common.TornadoDevice;
 
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.List;
 import java.util.Locale;
 
@@ -51,7 +53,8 @@ final class TornadoDevices {
             if (parts.length == 1) {
                 java.util.Arrays.fill(out, device(Integer.parseInt(parts[0].trim())));
             } else if (parts.length == layers) {
-                for (int i = 0; i < layers; i++) out[i] = device(Integer.parseInt(parts[i].trim()));
+                Map<Integer, TornadoDevice> byIndex = new HashMap<>();   // one object per device: layers compare them by identity
+                for (int i = 0; i < layers; i++) out[i] = byIndex.computeIfAbsent(Integer.parseInt(parts[i].trim()), TornadoDevices::device);
                 out[layers] = out[layers - 1];
             } else {
                 throw new IllegalArgumentException("--device lists " + parts.length + " devices for " + layers + " layers");
@@ -81,15 +84,14 @@ final class TornadoDevices {
 
     static TornadoDecoder open(ModelConfig config, Weights weights, int ctx, String spec) {
         TornadoDevice[] devs = parse(spec, config.layers());
-        long need = TornadoDecoder.estimateBytes(config, weights, ctx);
-        long cap = capacity(devs[0]);
-        boolean same = true;
-        for (TornadoDevice d : devs) same &= d == devs[0];
-        if (same && need > cap) {
-            throw new IllegalStateException(String.format(Locale.ROOT,
-                    "the model needs about %.1f MiB on the device (weights + KV cache of %d positions + activations) but %s offers %.1f MiB"
-                            + " (raise -Dtornado.device.memory or shorten --context)",
-                    need / 1048576.0, ctx, devs[0].getDeviceName(), cap / 1048576.0));
+        for (var e : TornadoDecoder.estimateBytes(config, weights, ctx, devs).entrySet()) {
+            long need = e.getValue(), cap = capacity(e.getKey());
+            if (need > cap) {
+                throw new IllegalStateException(String.format(Locale.ROOT,
+                        "the model needs about %.1f MiB on the device %s (weights + KV cache of %d positions + activations) but it offers %.1f MiB"
+                                + " (raise -Dtornado.device.memory, shorten --context or spread the layers with --device)",
+                        need / 1048576.0, e.getKey().getDeviceName(), ctx, cap / 1048576.0));
+            }
         }
         return new TornadoDecoder(config, weights, ctx, devs, spec != null && spec.contains(","));
     }

@@ -34,6 +34,11 @@ class TornadoBackendTest {
             IllegalStateException e = assertThrows(IllegalStateException.class,
                     () -> new TornadoBackend().open(m.config(), m.weights(), 64, 1, "0"));
             assertTrue(e.getMessage().contains("MiB") && e.getMessage().contains("1.0 MiB"), e.getMessage());
+            if (new TornadoBackend().devices().size() >= 2) {   // split, each device is checked for its own share
+                IllegalStateException split = assertThrows(IllegalStateException.class,
+                        () -> new TornadoBackend().open(m.config(), m.weights(), 64, 1, "0,1"));
+                assertTrue(split.getMessage().contains("on the device opencl-0-1"), split.getMessage());   // the LM head sits there
+            }
         } finally {
             if (old == null) System.clearProperty("tornado.device.memory");
             else System.setProperty("tornado.device.memory", old);
@@ -58,6 +63,24 @@ class TornadoBackendTest {
         try (Model m = Model.load(TestFixtures.path("moe-mixtral"), null);
              dev.unimoe.formats.Safetensors ref = dev.unimoe.formats.Safetensors.open(TestFixtures.path("moe-mixtral", "references.safetensors"));
              dev.unimoe.model.Decoder d = new TornadoBackend().open(m.config(), m.weights(), 64, 1, "0,0")) {
+            int[] prompt = TestFixtures.ints(ref, "p1.input_ids"), expected = TestFixtures.ints(ref, "p1.greedy_ids");
+            int[] got = new dev.unimoe.model.Generator(d).generate(prompt, 20, dev.unimoe.model.Sampler.greedy(), null, null).generated();
+            org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOf(expected, got.length), got);
+        }
+    }
+
+    /**
+     * Layer 0 on device 0 and layer 1 (and the logits) on device 1: the hidden state crosses
+     * between two OpenCL devices every token. The build gives PoCL two devices (POCL_DEVICES).
+     */
+    @Test
+    void layersSplitOverTwoDevicesRunTheSameTokens() throws Exception {
+        Backend b = new TornadoBackend();
+        org.junit.jupiter.api.Assumptions.assumeTrue(b.devices().size() >= 2, "one OpenCL device only: " + b.devices());
+        try (Model m = Model.load(TestFixtures.path("moe-mixtral"), null);
+             dev.unimoe.formats.Safetensors ref = dev.unimoe.formats.Safetensors.open(TestFixtures.path("moe-mixtral", "references.safetensors"));
+             dev.unimoe.model.Decoder d = b.open(m.config(), m.weights(), 64, 1, "0,1")) {
+            assertTrue(String.valueOf(d.stats().get("device")).contains("graphs:"), "not split: " + d.stats());
             int[] prompt = TestFixtures.ints(ref, "p1.input_ids"), expected = TestFixtures.ints(ref, "p1.greedy_ids");
             int[] got = new dev.unimoe.model.Generator(d).generate(prompt, 20, dev.unimoe.model.Sampler.greedy(), null, null).generated();
             org.junit.jupiter.api.Assertions.assertArrayEquals(java.util.Arrays.copyOf(expected, got.length), got);
