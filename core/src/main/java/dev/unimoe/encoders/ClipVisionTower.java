@@ -8,8 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * HF {@code CLIPVisionModel}: patch embedding (a stride-patch conv without bias, computed as one
- * matmul over the unfolded patches), class row 0, learned positions, {@code pre_layrnorm}, pre-LN
+ * HF {@code CLIPVisionModel}: patch embedding (a stride-patch conv without bias,
+ * {@link EncoderKernels#patchEmbed}), class row 0, learned positions, {@code pre_layrnorm}, pre-LN
  * layers; {@code post_layernorm} only for the pooled row 0. Uni-MoE feeds its projector
  * {@code hidden_states[mm_vision_select_layer]} without the class row ({@link #features}).
  *
@@ -19,7 +19,7 @@ import java.util.List;
  */
 public final class ClipVisionTower implements AutoCloseable {
     private final ClipVisionConfig cfg;
-    private final Kernels kernels;
+    private final EncoderKernels kernels;
     private final TensorSource owner;   // null when the caller owns the source
     private final float[] classEmbedding;
     private final Matrix patchEmbedding;   // [hidden, channels·patch·patch]
@@ -32,7 +32,7 @@ public final class ClipVisionTower implements AutoCloseable {
 
     private ClipVisionTower(ClipVisionConfig cfg, TensorSource src, Kernels kernels, TensorSource owner) {
         this.cfg = cfg;
-        this.kernels = kernels;
+        this.kernels = EncoderKernels.of(kernels);
         this.owner = owner;
         String p = src.has("vision_model.embeddings.class_embedding") || !src.has("embeddings.class_embedding") ? "vision_model." : "";
         TensorSource w = src.withPrefix(p);
@@ -100,41 +100,21 @@ public final class ClipVisionTower implements AutoCloseable {
 
     /** Embeddings + pre_layrnorm + the first {@code upTo} layers; every state into {@code states} if given. */
     private float[] run(float[] pixels, int upTo, List<float[]> states) {
-        int c = cfg.channels(), s = cfg.imageSize(), ps = cfg.patchSize(), g = cfg.grid(), d = cfg.hidden(), t = cfg.tokens();
-        if (pixels.length != c * s * s) {
-            throw new IllegalArgumentException("pixel values: expected [" + c + ", " + s + ", " + s + "] = " + c * s * s + " floats, got " + pixels.length);
-        }
-        // Unfold: patch (r, q) in row-major grid order, its values in the conv weight's (channel, y, x) order.
-        int k = c * ps * ps;
-        float[] patches = new float[g * g * k];
-        for (int r = 0; r < g; r++) {
-            for (int q = 0; q < g; q++) {
-                int o = (r * g + q) * k;
-                for (int ch = 0; ch < c; ch++) {
-                    for (int y = 0; y < ps; y++) {
-                        System.arraycopy(pixels, (ch * s + r * ps + y) * s + q * ps, patches, o, ps);
-                        o += ps;
-                    }
-                }
-            }
-        }
-        float[] emb = new float[g * g * d];
-        kernels.matmul(patchEmbedding, patches, g * g, emb);
+        int c = cfg.channels(), s = cfg.imageSize(), ps = cfg.patchSize(), d = cfg.hidden(), t = cfg.tokens();
+        float[] emb = kernels.patchEmbed(patchEmbedding, pixels, c, s, ps);
         float[] x = new float[t * d];
         System.arraycopy(classEmbedding, 0, x, 0, d);
         System.arraycopy(emb, 0, x, d, emb.length);
         EncoderOps.add(x, positions, t * d);
         x = preNorm.apply(x, t);
         if (states != null) states.add(x.clone());
-        for (int l = 0; l < upTo; l++) {
-            layers.get(l).forward(kernels, x, t);
-            if (states != null) states.add(x.clone());
-        }
+        kernels.layers(layers, x, t, upTo, states);
         return x;
     }
 
     @Override
     public void close() {
+        kernels.release(layers);
         if (owner != null) owner.close();
     }
 }

@@ -26,9 +26,10 @@ public final class EncoderOps {
     // erf ≈ ±(1 − 2e-8)); relative error ≤ 2.4e-7 for |x| < 0.5 (EncoderOpsTest). The GELU
     // built on it is within 1e-6 of float64 relative to max(1, |gelu|) and costs about a
     // nanosecond per value, where Commons Math's float64 Erf.erf costs ~0.5 µs.
-    private static final float A13 = -2.72614225801306e-10f, A11 = 2.77068142495902e-08f, A9 = -2.10102402082508e-06f,
+    // (public: device kernels evaluate the same polynomial; javac folds these constants into them)
+    public static final float A13 = -2.72614225801306e-10f, A11 = 2.77068142495902e-08f, A9 = -2.10102402082508e-06f,
             A7 = -5.69250639462346e-05f, A5 = -7.34990630326855e-04f, A3 = -2.95459980854025e-03f, A1 = -1.60960333262415e-02f;
-    private static final float B8 = -1.45660718464996e-05f, B6 = -2.13374055278905e-04f, B4 = -1.68282697438203e-03f,
+    public static final float B8 = -1.45660718464996e-05f, B6 = -2.13374055278905e-04f, B4 = -1.68282697438203e-03f,
             B2 = -7.37332916720468e-03f, B0 = -1.42647390514189e-02f;
     // exp(x) = 2^n · e^r with n = round(x·log2 e) and r = x − n·ln 2 (ln 2 split in two so r is
     // exact enough), e^r by the Cephes expf polynomial (|r| ≤ ln2/2, about 1 ulp). The vector and
@@ -40,10 +41,10 @@ public final class EncoderOps {
     private static final float ROUND = 12582912f;   // 1.5·2^23: adding and subtracting it rounds to an integer
     private static final float P0 = 1.9875691500e-4f, P1 = 1.3981999507e-3f, P2 = 8.3334519073e-3f, P3 = 4.1665795894e-2f,
             P4 = 1.6666665459e-1f, P5 = 5.0000001201e-1f;
-    private static final float SQRT_HALF = 0.70710678118654752f;
-    private static final float QUICK_GELU_K = 1.702f;
-    private static final float TANH_C = 0.7978845608028654f;   // √(2/π)
-    private static final float TANH_C3 = 0.044715f;
+    public static final float SQRT_HALF = 0.70710678118654752f;
+    public static final float QUICK_GELU_K = 1.702f;
+    public static final float TANH_C = 0.7978845608028654f;   // √(2/π)
+    public static final float TANH_C3 = 0.044715f;
 
     /** erf in float32 (see the constants above for its accuracy). */
     public static float erf(float x) {

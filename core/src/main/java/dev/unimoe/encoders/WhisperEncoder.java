@@ -1,7 +1,6 @@
 package dev.unimoe.encoders;
 
 import dev.unimoe.kernels.Kernels;
-import dev.unimoe.kernels.Parallel;
 import dev.unimoe.tensor.Matrix;
 
 import java.nio.file.Path;
@@ -12,15 +11,15 @@ import java.util.List;
  * The Whisper encoder, Uni-MoE's audio tower ({@code mm_audio_select_layer} 0 = its last hidden
  * state): {@code gelu(conv1)} (kernel 3, padding 1) → {@code gelu(conv2)} (kernel 3, padding 1,
  * stride 2) → + sinusoidal {@code embed_positions} → pre-LN layers (k_proj without bias) →
- * {@code layer_norm}. Both convs run as one matmul each over the unfolded windows (im2col), the
- * conv weight [out, in, 3] read as a [out, in·3] matrix.
+ * {@code layer_norm}. Both convs are {@link EncoderKernels#conv3}, the conv weight [out, in, 3]
+ * read as a [out, in·3] matrix.
  *
  * <p>Weights are named {@code model.encoder.*} ({@code WhisperForConditionalGeneration},
  * {@code WhisperModel} as the hub stores them) or {@code encoder.*} (a bare {@code WhisperModel}).
  */
 public final class WhisperEncoder implements AutoCloseable {
     private final WhisperConfig cfg;
-    private final Kernels kernels;
+    private final EncoderKernels kernels;
     private final TensorSource owner;   // null when the caller owns the source
     private final Linear conv1, conv2;   // [d, mels·3], [d, d·3]
     private final float[] positions;     // [maxSourcePositions, d]
@@ -32,7 +31,7 @@ public final class WhisperEncoder implements AutoCloseable {
 
     private WhisperEncoder(WhisperConfig cfg, TensorSource src, Kernels kernels, TensorSource owner) {
         this.cfg = cfg;
-        this.kernels = kernels;
+        this.kernels = EncoderKernels.of(kernels);
         this.owner = owner;
         String p = !src.has("model.encoder.conv1.weight") && src.has("encoder.conv1.weight") ? "encoder." : "model.encoder.";
         TensorSource w = src.withPrefix(p);
@@ -92,46 +91,18 @@ public final class WhisperEncoder implements AutoCloseable {
             throw new IllegalArgumentException("input features: expected [" + mels + ", " + frames + "] = " + mels * frames
                     + " floats (30 s of log-mel frames), got " + features.length);
         }
-        // conv1 over the channel-major features: window of frame t = frames t−1, t, t+1 (zero outside).
-        float[] win1 = new float[frames * mels * 3];
-        Parallel.forRange(mels, 8, (c0, c1) -> {
-            for (int c = c0; c < c1; c++) {
-                for (int t = 0; t < frames; t++) {
-                    int o = t * mels * 3 + c * 3;
-                    for (int k = 0; k < 3; k++) {
-                        int s = t + k - 1;
-                        win1[o + k] = s >= 0 && s < frames ? features[c * frames + s] : 0f;
-                    }
-                }
-            }
-        });
-        float[] h1 = conv1.apply(kernels, win1, frames);
-        Activation.GELU.applyRows(h1, frames, d);   // the conv activations are GELU whatever activation_function says
-        // conv2 over the time-major h1, stride 2: window of output row t = frames 2t−1, 2t, 2t+1.
-        float[] win2 = new float[rows * d * 3];
-        Parallel.forRange(rows, 64, (t0, t1) -> {
-            for (int t = t0; t < t1; t++) {
-                int o = t * d * 3;
-                for (int k = 0; k < 3; k++) {
-                    int s = 2 * t + k - 1;
-                    if (s < 0 || s >= frames) continue;
-                    for (int c = 0; c < d; c++) win2[o + c * 3 + k] = h1[s * d + c];
-                }
-            }
-        });
-        float[] x = conv2.apply(kernels, win2, rows);
-        Activation.GELU.applyRows(x, rows, d);
+        // the conv activations are GELU whatever activation_function says
+        float[] h1 = kernels.conv3(conv1, features, mels, frames, 1, true, Activation.GELU);
+        float[] x = kernels.conv3(conv2, h1, d, frames, 2, false, Activation.GELU);
         EncoderOps.add(x, positions, rows * d);
         if (states != null) states.add(x.clone());
-        for (EncoderLayer layer : layers) {
-            layer.forward(kernels, x, rows);
-            if (states != null) states.add(x.clone());
-        }
+        kernels.layers(layers, x, rows, layers.size(), states);
         return finalNorm.apply(x, rows);
     }
 
     @Override
     public void close() {
+        kernels.release(layers);
         if (owner != null) owner.close();
     }
 }

@@ -1,5 +1,9 @@
 package dev.unimoe.tornado;
 
+import dev.unimoe.encoders.Activation;
+import dev.unimoe.encoders.EncoderKernels;
+import dev.unimoe.encoders.EncoderLayer;
+import dev.unimoe.encoders.Linear;
 import dev.unimoe.kernels.Kernels;
 import dev.unimoe.tensor.Matrix;
 import uk.ac.manchester.tornado.api.GridScheduler;
@@ -14,18 +18,26 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * Encoder/projector matrix products on the device. One compiled plan per product shape
- * (rows, cols, tokens), so an encoder compiles a handful of kernels, not one per matrix; the
- * weights are widened to float32 once per matrix on the host (an LRU cache of up to
- * {@link #CACHE_BYTES}) and sent with every call, together with the activations. This keeps
- * compilation bounded at the price of a weight transfer per call: on a discrete GPU the decoder
- * path ({@link TornadoDecoder}, weights resident) is the fast one; this is the simple version.
+ * Encoders and projectors on the device.
+ *
+ * <p>As {@link EncoderKernels}: a tower's whole layer stack runs as one graph
+ * ({@link DeviceEncoderStack}: weights resident, LayerNorm, attention, activations and residuals
+ * on the device, one layer per execution), and its convolutions and patch embedding as
+ * unfold + matrix product ({@link DeviceConv}). A stack is built on first use per layer list and
+ * kept until {@link #release}.
+ *
+ * <p>As {@link Kernels}: single matrix products (the projectors, the Whisper aligner) with one
+ * compiled plan per product shape (rows, cols, tokens), so compilation stays bounded; the weights
+ * are widened to float32 once per matrix on the host (an LRU cache of up to {@link #CACHE_BYTES})
+ * and sent with every call, together with the activations.
  */
-final class TornadoKernels implements Kernels {
+final class TornadoKernels implements Kernels, EncoderKernels {
     static final long CACHE_BYTES = 512L << 20;
 
     private final TornadoDevice device;
@@ -33,6 +45,8 @@ final class TornadoKernels implements Kernels {
     private final LinkedHashMap<Matrix, float[]> widened = new LinkedHashMap<>(16, 0.75f, true);
     private long cachedBytes;
     private int counter;
+    private final Map<List<EncoderLayer>, DeviceEncoderStack> stacks = new IdentityHashMap<>();
+    private final Map<Object, Map<String, DeviceConv>> convs = new IdentityHashMap<>();
 
     private static final class Shape {
         FloatArray w, x, y;
@@ -53,6 +67,55 @@ final class TornadoKernels implements Kernels {
         MemorySegment.copy(x, 0, s.x.getSegment(), ValueLayout.JAVA_FLOAT, 0, tokens * cols);
         s.plan.execute();
         MemorySegment.copy(s.y.getSegment(), ValueLayout.JAVA_FLOAT, 0, out, 0, tokens * rows);
+    }
+
+    @Override
+    public synchronized void layers(List<EncoderLayer> layers, float[] x, int rows, int upTo, List<float[]> states) {
+        if (upTo == 0) return;
+        DeviceEncoderStack s = stacks.get(layers);
+        if (s != null && s.rows != rows) {
+            s.close();
+            stacks.remove(layers);
+            s = null;
+        }
+        if (s == null) {
+            long need = DeviceEncoderStack.deviceBytes(layers, rows), cap = TornadoDevices.capacity(device);
+            if (need > cap) {
+                throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                        "an encoder of %d layers over %d rows needs about %.1f MiB on the device %s but it offers %.1f MiB (raise -Dtornado.device.memory)",
+                        layers.size(), rows, need / 1048576.0, device.getDeviceName(), cap / 1048576.0));
+            }
+            s = new DeviceEncoderStack(layers, rows, device);
+            stacks.put(layers, s);
+        }
+        s.run(x, upTo, states);
+    }
+
+    @Override
+    public synchronized float[] conv3(Linear conv, float[] in, int channels, int frames, int stride, boolean channelMajor, Activation act) {
+        String shape = channels + "x" + frames + "/" + stride + (channelMajor ? "c" : "t") + act;
+        return convs.computeIfAbsent(conv, k -> new HashMap<>())
+                .computeIfAbsent(shape, k -> DeviceConv.conv3(conv, channels, frames, stride, channelMajor, act, device)).run(in);
+    }
+
+    @Override
+    public synchronized float[] patchEmbed(Matrix w, float[] pixels, int channels, int image, int patch) {
+        String shape = channels + "x" + image + "/" + patch;
+        return convs.computeIfAbsent(w, k -> new HashMap<>())
+                .computeIfAbsent(shape, k -> DeviceConv.patches(w, channels, image, patch, device)).run(pixels);
+    }
+
+    /** Device executions of encoder stacks so far (each runs one layer). */
+    synchronized long stackExecutions() {
+        long n = 0;
+        for (DeviceEncoderStack s : stacks.values()) n += s.executions();
+        return n;
+    }
+
+    @Override
+    public synchronized void release(List<EncoderLayer> layers) {
+        DeviceEncoderStack s = stacks.remove(layers);
+        if (s != null) s.close();
     }
 
     private float[] weights(Matrix w) {
