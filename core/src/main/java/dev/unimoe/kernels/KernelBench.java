@@ -24,7 +24,9 @@ import java.util.Locale;
  * <li>per format, matrix-matrix GFLOP/s for 64 tokens × 2048×1024 (prefill).</li>
  * </ul>
  * Each figure is the best of several timed rounds (the median follows in parentheses): shared
- * machines are noisy. {@code -Dunimoe.threads=1} measures one core. Usage:
+ * machines are noisy. {@code -Dunimoe.threads=1} measures one core and adds the matrix-vector
+ * rate per CPU-second of the thread, the figure to compare kernel changes by when other jobs
+ * share the machine. Usage:
  * {@code java --add-modules jdk.incubator.vector -cp core/target/classes dev.unimoe.kernels.KernelBench [formats...]}
  */
 public final class KernelBench {
@@ -48,6 +50,8 @@ public final class KernelBench {
                 System.out.printf("matvec %-4s %5dx1024: %5.1f GB/s (median %5.1f), %.2f Gweights/s, %.0f%% of stream; ~%.0f tok/s for %dM weights%n",
                         type, rows, r[0] / 1e9, r[1] / 1e9, r[0] / type.bytesFor(32) * 32 / 1e9, 100 * r[0] / stream,
                         r[0] / (type.bytesFor(32) / 32.0) / DECODE_WEIGHTS, DECODE_WEIGHTS / 1_000_000);
+                // one thread: GB/s per CPU-second of the thread, which other jobs on the machine barely move
+                if (Parallel.threads() == 1) System.out.printf("       per CPU-second of the thread: %5.1f GB/s%n", r[2] / 1e9);
             }
             double[] g = matmul(k, type, 64, 2048, 1024);
             System.out.printf("matmul %-4s 64 tokens x 2048x1024: %6.1f GFLOP/s (median %6.1f)%n", type, g[0] / 1e9, g[1] / 1e9);
@@ -88,7 +92,7 @@ public final class KernelBench {
         return Tensor.of(type, seg, elements);
     }
 
-    /** {best, median} weight bytes per second of matrix-vector products over a DRAM-sized working set. */
+    /** {best, median, best per CPU-second of the calling thread} weight bytes per second of matrix-vector products over a DRAM-sized working set. */
     static double[] matvec(Kernels k, DType type, int rows, int cols) {
         long perMatrix = type.bytesFor((long) rows * cols);
         int count = (int) Math.max(2, (WORKING_SET + perMatrix - 1) / perMatrix);
@@ -101,13 +105,16 @@ public final class KernelBench {
             long bytesPerRound = perMatrix * count;
             int rounds = (int) Math.max(3, Math.min(40, 2_000_000_000L / bytesPerRound));
             for (int w = 0; w < 3; w++) for (Matrix m : ms) k.matmul(m, x, 1, out);
-            double[] rates = new double[rounds];
+            double[] rates = new double[rounds], cpuRates = new double[rounds];
+            var mx = java.lang.management.ManagementFactory.getThreadMXBean();
             for (int r = 0; r < rounds; r++) {
-                long t0 = System.nanoTime();
+                long t0 = System.nanoTime(), c0 = mx.getCurrentThreadCpuTime();
                 for (Matrix m : ms) k.matmul(m, x, 1, out);
                 rates[r] = bytesPerRound * 1e9 / (System.nanoTime() - t0);
+                cpuRates[r] = bytesPerRound * 1e9 / (mx.getCurrentThreadCpuTime() - c0);
             }
-            return bestAndMedian(rates);
+            double[] wall = bestAndMedian(rates), cpu = bestAndMedian(cpuRates);
+            return new double[] {wall[0], wall[1], cpu[0]};
         }
     }
 

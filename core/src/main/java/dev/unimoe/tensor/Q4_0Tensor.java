@@ -53,9 +53,8 @@ public final class Q4_0Tensor extends Tensor {
         int nb = n >>> 5;
         float s = 0f;
         if (nb > 0) {
-            byte[] w = Scratch.bytes(nb * 18);
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (offset >>> 5) * 18, w, 0, nb * 18);
-            s = dotF(w, x, xOff, nb);
+            long row = (offset >>> 5) * 18;   // read in place: a copy of the row first costs more than it saves
+            s = dotF(data, row, x, xOff, nb);
         }
         for (int i = nb * 32; i < n; i++) s += get(offset + i) * x[xOff + i];
         return s;
@@ -72,9 +71,8 @@ public final class Q4_0Tensor extends Tensor {
         if (n == 0) return 0f;
         if (!Vec.ENABLED) return dotQScalar(offset, x, xOff >>> 5, n >>> 5);
         int nb = n >>> 5;
-        byte[] w = Scratch.bytes(nb * 18);
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (offset >>> 5) * 18, w, 0, nb * 18);
-        return dotQ1(w, x.q, x.d, xOff >>> 5, nb);
+        long row = (offset >>> 5) * 18;   // read in place: a copy of the row first costs more than it saves
+        return dotQ1(data, row, x.q, x.d, xOff >>> 5, nb);
     }
 
     /**
@@ -93,15 +91,14 @@ public final class Q4_0Tensor extends Tensor {
             for (int t = 0; t < tokens; t++) out[outOff + t * outStride] = dotQScalar(offset, x, (token0 + t) * nb, nb);
             return;
         }
-        byte[] w = Scratch.bytes(nb * 18);
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (offset >>> 5) * 18, w, 0, nb * 18);
+        long row = (offset >>> 5) * 18;   // read in place: a copy of the row first costs more than it saves
         int t = 0;
-        for (; t + 4 <= tokens; t += 4) dotQ4(w, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
+        for (; t + 4 <= tokens; t += 4) dotQ4(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
         if (t + 2 <= tokens) {
-            dotQ2(w, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
+            dotQ2(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
             t += 2;
         }
-        for (; t < tokens; t++) out[outOff + t * outStride] = dotQ1(w, x.q, x.d, (token0 + t) * nb, nb);
+        for (; t < tokens; t++) out[outOff + t * outStride] = dotQ1(data, row, x.q, x.d, (token0 + t) * nb, nb);
     }
 
     private void checkQ(long offset, Q8Activations x, int xOff, int n) {
@@ -129,29 +126,29 @@ public final class Q4_0Tensor extends Tensor {
     }
 
     /** Float activations: nibbles widened to shorts, −8, converted to float, FMAs, then × d. */
-    static float dotF(byte[] w, float[] x, int x0, int nb) {
+    static float dotF(MemorySegment w, long base, float[] x, int x0, int nb) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
-            int o = 18 * b;
+            long o = base + 18L * b;
             int xi = x0 + 32 * b;
-            ShortVector u = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector lo = u.and((short) 0x0F).sub((short) 8), hi = u.lanewise(VectorOperators.LSHR, 4).sub((short) 8);
             FloatVector p = ((FloatVector) lo.convertShape(VectorOperators.S2F, F, 0)).mul(FloatVector.fromArray(F, x, xi));
             p = ((FloatVector) lo.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 8), p);
             p = ((FloatVector) hi.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 16), p);
             p = ((FloatVector) hi.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 24), p);
-            acc = p.fma(FloatVector.broadcast(F, Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8]), acc);
+            acc = p.fma(FloatVector.broadcast(F, Vec.F16[w.get(LE16, o) & 0xFFFF]), acc);
         }
         return Vec.sum(acc);
     }
 
-    static float dotQ1(byte[] w, short[] q, float[] d, int blk0, int nb) {
+    static float dotQ1(MemorySegment w, long base, short[] q, float[] d, int blk0, int nb) {
         FloatVector a0 = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
-            int o = 18 * b;
-            ShortVector u = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            long o = base + 18L * b;
+            ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector hi = u.lanewise(VectorOperators.LSHR, 4);
-            float dw = Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8];
+            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
             IntVector p0 = u.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 32)).reinterpretAsInts();
             IntVector s0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
@@ -159,14 +156,14 @@ public final class Q4_0Tensor extends Tensor {
         return Vec.sum(a0);
     }
 
-    static void dotQ2(byte[] w, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
+    static void dotQ2(MemorySegment w, long base, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int k1 = blk0 + 1 * bs;
         for (int b = 0; b < nb; b++) {
-            int o = 18 * b;
-            ShortVector u = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            long o = base + 18L * b;
+            ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector hi = u.lanewise(VectorOperators.LSHR, 4);
-            float dw = Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8];
+            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
             IntVector p0 = u.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 32)).reinterpretAsInts();
             IntVector s0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
@@ -178,16 +175,16 @@ public final class Q4_0Tensor extends Tensor {
         out[o0 + 1 * os] = Vec.sum(a1);
     }
 
-    static void dotQ4(byte[] w, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
+    static void dotQ4(MemorySegment w, long base, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int k1 = blk0 + 1 * bs;
         int k2 = blk0 + 2 * bs;
         int k3 = blk0 + 3 * bs;
         for (int b = 0; b < nb; b++) {
-            int o = 18 * b;
-            ShortVector u = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+            long o = base + 18L * b;
+            ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector hi = u.lanewise(VectorOperators.LSHR, 4);
-            float dw = Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8];
+            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
             IntVector p0 = u.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 32)).reinterpretAsInts();
             IntVector s0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);

@@ -49,9 +49,8 @@ public final class Q8_0Tensor extends Tensor {
         int nb = n >>> 5;
         float s = 0f;
         if (nb > 0) {
-            byte[] w = Scratch.bytes(nb * 34);
-            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (offset >>> 5) * 34, w, 0, nb * 34);
-            s = dotF(w, x, xOff, nb);
+            long row = (offset >>> 5) * 34;   // read in place: a copy of the row first costs more than it saves
+            s = dotF(data, row, x, xOff, nb);
         }
         for (int i = nb * 32; i < n; i++) s += get(offset + i) * x[xOff + i];
         return s;
@@ -68,9 +67,8 @@ public final class Q8_0Tensor extends Tensor {
         if (n == 0) return 0f;
         if (!Vec.ENABLED) return dotQScalar(offset, x, xOff >>> 5, n >>> 5);
         int nb = n >>> 5;
-        byte[] w = Scratch.bytes(nb * 34);
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (offset >>> 5) * 34, w, 0, nb * 34);
-        return dotQ1(w, x.q, x.d, xOff >>> 5, nb);
+        long row = (offset >>> 5) * 34;   // read in place: a copy of the row first costs more than it saves
+        return dotQ1(data, row, x.q, x.d, xOff >>> 5, nb);
     }
 
     /**
@@ -89,15 +87,14 @@ public final class Q8_0Tensor extends Tensor {
             for (int t = 0; t < tokens; t++) out[outOff + t * outStride] = dotQScalar(offset, x, (token0 + t) * nb, nb);
             return;
         }
-        byte[] w = Scratch.bytes(nb * 34);
-        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (offset >>> 5) * 34, w, 0, nb * 34);
+        long row = (offset >>> 5) * 34;   // read in place: a copy of the row first costs more than it saves
         int t = 0;
-        for (; t + 4 <= tokens; t += 4) dotQ4(w, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
+        for (; t + 4 <= tokens; t += 4) dotQ4(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
         if (t + 2 <= tokens) {
-            dotQ2(w, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
+            dotQ2(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
             t += 2;
         }
-        for (; t < tokens; t++) out[outOff + t * outStride] = dotQ1(w, x.q, x.d, (token0 + t) * nb, nb);
+        for (; t < tokens; t++) out[outOff + t * outStride] = dotQ1(data, row, x.q, x.d, (token0 + t) * nb, nb);
     }
 
     private void checkQ(long offset, Q8Activations x, int xOff, int n) {
@@ -120,27 +117,27 @@ public final class Q8_0Tensor extends Tensor {
     }
 
     /** Float activations: per block four 8-lane int8→float conversions and FMAs, then × d. */
-    static float dotF(byte[] w, float[] x, int x0, int nb) {
+    static float dotF(MemorySegment w, long base, float[] x, int x0, int nb) {
         FloatVector acc = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
-            int o = 34 * b;
+            long o = base + 34L * b;
             int xi = x0 + 32 * b;
-            FloatVector p = ((FloatVector) ByteVector.fromArray(B64, w, o + 2).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi));
-            p = ((FloatVector) ByteVector.fromArray(B64, w, o + 10).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 8), p);
-            p = ((FloatVector) ByteVector.fromArray(B64, w, o + 18).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 16), p);
-            p = ((FloatVector) ByteVector.fromArray(B64, w, o + 26).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 24), p);
-            acc = p.fma(FloatVector.broadcast(F, Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8]), acc);
+            FloatVector p = ((FloatVector) ByteVector.fromMemorySegment(B64, w, o + 2, Vec.LE).convertShape(VectorOperators.B2F, F, 0)).mul(FloatVector.fromArray(F, x, xi));
+            p = ((FloatVector) ByteVector.fromMemorySegment(B64, w, o + 10, Vec.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 8), p);
+            p = ((FloatVector) ByteVector.fromMemorySegment(B64, w, o + 18, Vec.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 16), p);
+            p = ((FloatVector) ByteVector.fromMemorySegment(B64, w, o + 26, Vec.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 24), p);
+            acc = p.fma(FloatVector.broadcast(F, Vec.F16[w.get(LE16, o) & 0xFFFF]), acc);
         }
         return Vec.sum(acc);
     }
 
-    static float dotQ1(byte[] w, short[] q, float[] d, int blk0, int nb) {
+    static float dotQ1(MemorySegment w, long base, short[] q, float[] d, int blk0, int nb) {
         FloatVector a0 = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
-            int o = 34 * b;
-            ShortVector w0 = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.B2S, S, 0);
-            ShortVector w1 = (ShortVector) ByteVector.fromArray(B128, w, o + 18).convertShape(VectorOperators.B2S, S, 0);
-            float dw = Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8];
+            long o = base + 34L * b;
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 18, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
+            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
             IntVector p0 = w0.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b))).add(w1.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b) + 16))).reinterpretAsInts();
             IntVector s0 = p0.lanewise(VectorOperators.ASHR, 16).add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
@@ -148,14 +145,14 @@ public final class Q8_0Tensor extends Tensor {
         return Vec.sum(a0);
     }
 
-    static void dotQ2(byte[] w, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
+    static void dotQ2(MemorySegment w, long base, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int k1 = blk0 + 1 * bs;
         for (int b = 0; b < nb; b++) {
-            int o = 34 * b;
-            ShortVector w0 = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.B2S, S, 0);
-            ShortVector w1 = (ShortVector) ByteVector.fromArray(B128, w, o + 18).convertShape(VectorOperators.B2S, S, 0);
-            float dw = Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8];
+            long o = base + 34L * b;
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 18, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
+            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
             IntVector p0 = w0.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b))).add(w1.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b) + 16))).reinterpretAsInts();
             IntVector s0 = p0.lanewise(VectorOperators.ASHR, 16).add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
@@ -167,16 +164,16 @@ public final class Q8_0Tensor extends Tensor {
         out[o0 + 1 * os] = Vec.sum(a1);
     }
 
-    static void dotQ4(byte[] w, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
+    static void dotQ4(MemorySegment w, long base, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int k1 = blk0 + 1 * bs;
         int k2 = blk0 + 2 * bs;
         int k3 = blk0 + 3 * bs;
         for (int b = 0; b < nb; b++) {
-            int o = 34 * b;
-            ShortVector w0 = (ShortVector) ByteVector.fromArray(B128, w, o + 2).convertShape(VectorOperators.B2S, S, 0);
-            ShortVector w1 = (ShortVector) ByteVector.fromArray(B128, w, o + 18).convertShape(VectorOperators.B2S, S, 0);
-            float dw = Vec.F16[(w[o] & 0xFF) | (w[o + 1] & 0xFF) << 8];
+            long o = base + 34L * b;
+            ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
+            ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 18, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
+            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
             IntVector p0 = w0.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b))).add(w1.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b) + 16))).reinterpretAsInts();
             IntVector s0 = p0.lanewise(VectorOperators.ASHR, 16).add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
