@@ -137,7 +137,7 @@ public final class Q4_0Tensor extends Tensor {
             p = ((FloatVector) lo.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 8), p);
             p = ((FloatVector) hi.convertShape(VectorOperators.S2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 16), p);
             p = ((FloatVector) hi.convertShape(VectorOperators.S2F, F, 1)).fma(FloatVector.fromArray(F, x, xi + 24), p);
-            acc = p.fma(FloatVector.broadcast(F, Vec.F16[w.get(LE16, o) & 0xFFFF]), acc);
+            acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE16, o))), acc);
         }
         return Vec.sum(acc);
     }
@@ -148,7 +148,7 @@ public final class Q4_0Tensor extends Tensor {
             long o = base + 18L * b;
             ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector hi = u.lanewise(VectorOperators.LSHR, 4);
-            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
+            float dw = Float.float16ToFloat(w.get(LE16, o));
             IntVector p0 = u.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 32)).reinterpretAsInts();
             IntVector s0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
@@ -163,7 +163,7 @@ public final class Q4_0Tensor extends Tensor {
             long o = base + 18L * b;
             ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector hi = u.lanewise(VectorOperators.LSHR, 4);
-            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
+            float dw = Float.float16ToFloat(w.get(LE16, o));
             IntVector p0 = u.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 32)).reinterpretAsInts();
             IntVector s0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
@@ -184,7 +184,7 @@ public final class Q4_0Tensor extends Tensor {
             long o = base + 18L * b;
             ShortVector u = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
             ShortVector hi = u.lanewise(VectorOperators.LSHR, 4);
-            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
+            float dw = Float.float16ToFloat(w.get(LE16, o));
             IntVector p0 = u.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b))).add(hi.mul(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 16))).sub(ShortVector.fromArray(S, q, 48 * (blk0 + b) + 32)).reinterpretAsInts();
             IntVector s0 = p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16);
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);

@@ -126,7 +126,7 @@ public final class Q8_0Tensor extends Tensor {
             p = ((FloatVector) ByteVector.fromMemorySegment(B64, w, o + 10, Vec.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 8), p);
             p = ((FloatVector) ByteVector.fromMemorySegment(B64, w, o + 18, Vec.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 16), p);
             p = ((FloatVector) ByteVector.fromMemorySegment(B64, w, o + 26, Vec.LE).convertShape(VectorOperators.B2F, F, 0)).fma(FloatVector.fromArray(F, x, xi + 24), p);
-            acc = p.fma(FloatVector.broadcast(F, Vec.F16[w.get(LE16, o) & 0xFFFF]), acc);
+            acc = p.fma(FloatVector.broadcast(F, Float.float16ToFloat(w.get(LE16, o))), acc);
         }
         return Vec.sum(acc);
     }
@@ -137,7 +137,7 @@ public final class Q8_0Tensor extends Tensor {
             long o = base + 34L * b;
             ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
             ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 18, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
-            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
+            float dw = Float.float16ToFloat(w.get(LE16, o));
             IntVector p0 = w0.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b))).add(w1.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b) + 16))).reinterpretAsInts();
             IntVector s0 = p0.lanewise(VectorOperators.ASHR, 16).add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
@@ -152,7 +152,7 @@ public final class Q8_0Tensor extends Tensor {
             long o = base + 34L * b;
             ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
             ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 18, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
-            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
+            float dw = Float.float16ToFloat(w.get(LE16, o));
             IntVector p0 = w0.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b))).add(w1.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b) + 16))).reinterpretAsInts();
             IntVector s0 = p0.lanewise(VectorOperators.ASHR, 16).add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
@@ -173,7 +173,7 @@ public final class Q8_0Tensor extends Tensor {
             long o = base + 34L * b;
             ShortVector w0 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 2, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
             ShortVector w1 = (ShortVector) ByteVector.fromMemorySegment(B128, w, o + 18, Vec.LE).convertShape(VectorOperators.B2S, S, 0);
-            float dw = Vec.F16[w.get(LE16, o) & 0xFFFF];
+            float dw = Float.float16ToFloat(w.get(LE16, o));
             IntVector p0 = w0.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b))).add(w1.mul(ShortVector.fromArray(S, q, 32 * (blk0 + b) + 16))).reinterpretAsInts();
             IntVector s0 = p0.lanewise(VectorOperators.ASHR, 16).add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
