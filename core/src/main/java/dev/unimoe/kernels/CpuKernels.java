@@ -83,8 +83,8 @@ public final class CpuKernels implements Kernels {
         for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {
             int tb = Math.min(TOKEN_BLOCK, tokens - t0), xo = t0 * cols, oo = t0 * rows;
             switch (w.tensor()) {
-                case Q8_0Tensor q -> { for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a8, t0, tb, out, oo + r, rows); }
-                case Q4_0Tensor q -> { for (int r = r0; r < r1; r++) q.dotTokens(w.rowOffset(r), a4, t0, tb, out, oo + r, rows); }
+                case Q8_0Tensor q -> q.dotTokens(w.rowOffset(r0), r1 - r0, a8, t0, tb, out, oo + r0, rows);
+                case Q4_0Tensor q -> q.dotTokens(w.rowOffset(r0), r1 - r0, a4, t0, tb, out, oo + r0, rows);
                 case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case F16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case BF16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }

@@ -72,29 +72,36 @@ public final class Q8_0Tensor extends Tensor {
     }
 
     /**
-     * {@link #dot(long, Q8Activations, int, int)} of the {@code x.cols()} values at {@code offset}
-     * with activation rows token0 .. token0+tokens−1, into {@code out[outOff + t·outStride]}; each
+     * {@link #dot(long, Q8Activations, int, int)} of {@code rows} consecutive weight rows of
+     * {@code x.cols()} values from {@code offset} with activation rows token0 .. token0+tokens−1,
+     * row r's result for token t into {@code out[outOff + r + t·outStride]}; each
      * weight block is read and unpacked once for up to four rows, with results bit-identical to
      * the one-row product.
      */
-    public void dotTokens(long offset, Q8Activations x, int token0, int tokens, float[] out, int outOff, int outStride) {
-        if (tokens <= 0) return;
+    public void dotTokens(long offset, int rows, Q8Activations x, int token0, int tokens, float[] out, int outOff, int outStride) {
+        if (tokens <= 0 || rows <= 0) return;
         int n = x.cols(), nb = x.blocksPerRow();
+        // every argument checked once for the whole range: per row, the checks cost ~10% of a 1024-wide product
         checkQ(offset, x, token0 * n, n);
+        Objects.checkFromIndexSize(offset, (long) rows * n, elements);
         Objects.checkFromIndexSize((long) token0 * n, (long) tokens * n, (long) x.rows() * n);
-        Objects.checkIndex(outOff + (long) (tokens - 1) * outStride, out.length);
-        if (!Vec.ENABLED) {
-            for (int t = 0; t < tokens; t++) out[outOff + t * outStride] = dotQScalar(offset, x, (token0 + t) * nb, nb);
-            return;
+        Objects.checkFromIndexSize(outOff, rows + (long) (tokens - 1) * outStride, out.length);
+        for (int r = 0; r < rows; r++) {
+            long o = offset + (long) r * n;
+            int oo = outOff + r;
+            if (!Vec.ENABLED) {
+                for (int t = 0; t < tokens; t++) out[oo + t * outStride] = dotQScalar(o, x, (token0 + t) * nb, nb);
+                continue;
+            }
+            long row = (o >>> 5) * 34;   // read in place: a copy of the row first costs more than it saves
+            int t = 0;
+            for (; t + 4 <= tokens; t += 4) dotQ4(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, oo + t * outStride, outStride);
+            if (t + 2 <= tokens) {
+                dotQ2(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, oo + t * outStride, outStride);
+                t += 2;
+            }
+            for (; t < tokens; t++) out[oo + t * outStride] = dotQ1(data, row, x.q, x.d, (token0 + t) * nb, nb);
         }
-        long row = (offset >>> 5) * 34;   // read in place: a copy of the row first costs more than it saves
-        int t = 0;
-        for (; t + 4 <= tokens; t += 4) dotQ4(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
-        if (t + 2 <= tokens) {
-            dotQ2(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, outOff + t * outStride, outStride);
-            t += 2;
-        }
-        for (; t < tokens; t++) out[outOff + t * outStride] = dotQ1(data, row, x.q, x.d, (token0 + t) * nb, nb);
     }
 
     private void checkQ(long offset, Q8Activations x, int xOff, int n) {

@@ -291,20 +291,25 @@ class TensorDotTest {
     }
 
     @Test
-    void quantizedMultiTokenIsBitIdenticalToDot() {
+    void quantizedMultiRowMultiTokenIsBitIdenticalToDot() {
         for (DType type : new DType[] {DType.Q8_0, DType.Q4_0}) {
             int cols = 160;
             Tensor t = tensor(type, cols * 4, 31);
             float[] x = activations(9 * cols, 8);
             Q8Activations a = new Q8Activations().quantize(x, 0, 9, cols, type == DType.Q4_0);
-            for (int t0 = 0; t0 < 3; t0++) {
-                for (int tokens = 1; tokens + t0 <= 9; tokens++) {
-                    float[] out = new float[tokens * 3];
-                    if (t instanceof Q8_0Tensor q) q.dotTokens(cols, a, t0, tokens, out, 2, 3);
-                    else ((Q4_0Tensor) t).dotTokens(cols, a, t0, tokens, out, 2, 3);
-                    for (int k = 0; k < tokens; k++) {
-                        float one = t instanceof Q8_0Tensor q ? q.dot(cols, a, (t0 + k) * cols, cols) : ((Q4_0Tensor) t).dot(cols, a, (t0 + k) * cols, cols);
-                        assertEquals(one, out[2 + 3 * k], 0f, type + " tokens=" + tokens + " token " + k);
+            for (int rows = 1; rows <= 3; rows++) {   // weight rows 1 .. rows, results of row r at 2 + r + 3·token
+                for (int t0 = 0; t0 < 3; t0++) {
+                    for (int tokens = 1; tokens + t0 <= 9; tokens++) {
+                        float[] out = new float[tokens * 3 + rows];
+                        if (t instanceof Q8_0Tensor q) q.dotTokens(cols, rows, a, t0, tokens, out, 2, 3);
+                        else ((Q4_0Tensor) t).dotTokens(cols, rows, a, t0, tokens, out, 2, 3);
+                        for (int r = 0; r < rows; r++) {
+                            long w = (long) (1 + r) * cols;
+                            for (int k = 0; k < tokens; k++) {
+                                float one = t instanceof Q8_0Tensor q ? q.dot(w, a, (t0 + k) * cols, cols) : ((Q4_0Tensor) t).dot(w, a, (t0 + k) * cols, cols);
+                                assertEquals(one, out[2 + r + 3 * k], 0f, type + " rows=" + rows + " tokens=" + tokens + " row " + r + " token " + k);
+                            }
+                        }
                     }
                 }
             }
