@@ -6,9 +6,13 @@ import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
 /**
- * Decode attention of one new row at position pos[0] over the float32 KV cache [ctx, kvDim]:
- * one work-group per query head; scores in a global scratch [heads, ctx]; max-subtracted softmax
- * and the weighted sum of V in position order, as the CPU {@code Attention} does.
+ * Causal attention of rows t &lt; pos[1] at positions pos[0] + t over the float32 KV cache
+ * [ctx, kvDim] (decode is the case of one row; a batched prefill row sees the rows before it,
+ * which the q/k/v launch before this one has written): one work-group per (row, query
+ * head); scores in a global scratch [rows, heads, ctx]; max-subtracted softmax and the weighted
+ * sum of V in position order, as the CPU {@code Attention} does. d = [heads, kvHeads, headDim, ctx].
+ * A group past the call's rows attends over no positions and stores nothing, but reaches every
+ * barrier (see {@link MatVecKernels}).
  */
 public final class AttentionKernels {
     public static final int LOCAL = MatVecKernels.LOCAL;
@@ -16,18 +20,20 @@ public final class AttentionKernels {
     private AttentionKernels() {}
 
     public static void attention(KernelContext c, FloatArray q, FloatArray kc, FloatArray vc, FloatArray scores, FloatArray out,
-                                 IntArray pos, int heads, int kvHeads, int hd, int ctx, float scale) {
-        int h = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+                                 IntArray pos, IntArray d, float scale) {
+        int heads = d.get(0), kvHeads = d.get(1), hd = d.get(2), ctx = d.get(3);
+        int t = c.groupIdx / heads, h = c.groupIdx % heads, lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0;
         float[] p = c.allocateFloatLocalArray(LOCAL);
-        int len = pos.get(0) + 1;
+        int len = live * (pos.get(0) + t + 1), dims = live * hd;
         int kvd = kvHeads * hd, group = heads / kvHeads;
-        int ko = (h / group) * hd, qo = h * hd, so = h * ctx;
+        int ko = (h / group) * hd, qo = t * heads * hd + h * hd, so = (t * heads + h) * ctx;
         float m = -3.0e38f;
         for (int j = lid; j < len; j += lsz) {
-            float d = 0f;
+            float dot = 0f;
             int kb = j * kvd + ko;
-            for (int i = 0; i < hd; i++) d += q.get(qo + i) * kc.get(kb + i);
-            float s = d * scale;
+            for (int i = 0; i < hd; i++) dot += q.get(qo + i) * kc.get(kb + i);
+            float s = dot * scale;
             scores.set(so + j, s);
             m = TornadoMath.max(m, s);
         }
@@ -53,10 +59,10 @@ public final class AttentionKernels {
         c.localBarrier();       // p[0] (the sum) for every work-item: a global fence alone does not order local memory
         c.globalBarrier();      // this group's score writes before the reads below
         float inv = 1.0f / p[0];
-        for (int d = lid; d < hd; d += lsz) {
+        for (int dd = lid; dd < dims; dd += lsz) {
             float acc = 0f;
-            for (int j = 0; j < len; j++) acc += (scores.get(so + j) * inv) * vc.get(j * kvd + ko + d);
-            out.set(qo + d, acc);
+            for (int j = 0; j < len; j++) acc += (scores.get(so + j) * inv) * vc.get(j * kvd + ko + dd);
+            out.set(qo + dd, acc);
         }
     }
 }

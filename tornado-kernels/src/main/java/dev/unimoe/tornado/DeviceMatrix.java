@@ -81,13 +81,22 @@ public final class DeviceMatrix {
         };
     }
 
+    /**
+     * Matrices of equal width stacked row-wise (all experts of a layer, or wq/wk/wv), in their
+     * common device layout; matrices stored in different formats are widened to F32 together.
+     */
     public static DeviceMatrix of(Matrix... ms) {
         Format f = formatOf(ms[0].tensor().type());
+        for (Matrix m : ms) if (formatOf(m.tensor().type()) != f) f = Format.F32;
+        return of(f, ms);
+    }
+
+    /** The stack in the given layout (F32 widens anything, e.g. a router the kernels read as floats). */
+    public static DeviceMatrix of(Format f, Matrix... ms) {
         int cols = ms[0].cols(), rows = 0;
         for (Matrix m : ms) {
-            if (m.cols() != cols || formatOf(m.tensor().type()) != f || m.rows() != ms[0].rows()) {
-                throw new IllegalArgumentException("stacked matrices differ in shape or format");
-            }
+            if (m.cols() != cols) throw new IllegalArgumentException("stacked matrices differ in width: " + m.cols() + " vs " + cols);
+            if (f != Format.F32 && formatOf(m.tensor().type()) != f) throw new IllegalArgumentException("a " + m.tensor().type() + " matrix cannot be stored as " + f);
             rows += m.rows();
         }
         DeviceMatrix d = new DeviceMatrix(f, rows, cols);

@@ -5,74 +5,75 @@ import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 
-/** RMSNorm, residual/bias add, RoPE with the KV-cache write, and the shared-expert sigmoid gate. */
+/**
+ * RMSNorm of batch rows, alone (final norm) or fused with the MoE router's logits (FFN norm). A group
+ * with no row to do reduces nothing and stores nothing, but reaches every barrier (see
+ * {@link MatVecKernels}).
+ */
 public final class LayerKernels {
     public static final int LOCAL = MatVecKernels.LOCAL;
 
     private LayerKernels() {}
 
-    /** out = x / sqrt(mean(x²) + eps) · w over n values; one work-group. */
-    public static void rmsnorm(KernelContext c, FloatArray x, FloatArray w, FloatArray out, int n, float eps) {
-        int lid = c.localIdx, lsz = c.localGroupSizeX;
+    /**
+     * XB[t] = X[t]·inv·w for rows t &lt; pos[1], one work-group per row; with last != 0 only the
+     * batch's last row, written to XB[0] (the logits of a prefill). d = [H, last].
+     */
+    public static void rmsnorm(KernelContext c, FloatArray x, FloatArray w, FloatArray out, IntArray pos, IntArray d, float eps) {
+        int n = d.get(0), last = d.get(1);
+        int t = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+        int src = last != 0 ? pos.get(1) - 1 : t;
+        int live = (last != 0 ? t == 0 : t < pos.get(1)) ? 1 : 0, m = live * n;
         float[] p = c.allocateFloatLocalArray(LOCAL);
-        float s = 0f;
-        for (int i = lid; i < n; i += lsz) {
-            float v = x.get(i);
-            s += v * v;
+        float ss = 0f;
+        for (int i = lid; i < m; i += lsz) {
+            float v = x.get(src * n + i);
+            ss += v * v;
         }
-        p[lid] = s;
+        p[lid] = ss;
         for (int st = lsz / 2; st > 0; st /= 2) {
             c.localBarrier();
             if (lid < st) p[lid] += p[lid + st];
         }
         c.localBarrier();
         float inv = 1.0f / TornadoMath.sqrt(p[0] / n + eps);
-        for (int i = lid; i < n; i += lsz) out.set(i, x.get(i) * inv * w.get(i));
-    }
-
-    /** x[i] += y[i] for i &lt; n (residual add, bias add). */
-    public static void addInto(KernelContext c, FloatArray x, FloatArray y, int n) {
-        int i = c.globalIdx;
-        if (i < n) x.set(i, x.get(i) + y.get(i));
-    }
-
-    /** out[0] = sigmoid(in[0]) (Qwen2-MoE shared-expert gate). */
-    public static void sigmoid1(KernelContext c, FloatArray in, FloatArray out) {
-        if (c.globalIdx == 0) out.set(0, 1.0f / (1.0f + TornadoMath.exp(-in.get(0))));
+        for (int i = lid; i < m; i += lsz) out.set(t * n + i, x.get(src * n + i) * inv * w.get(i));
     }
 
     /**
-     * Rotates q (heads) and k (kvHeads) in place for position pos[0] with the host-computed cos/sin
-     * tables [ctx, half] (HF rotate_half, or adjacent pairs when pairwise != 0), and writes k and v
-     * into the caches at that position. One work-item per (head, i &lt; half).
+     * The FFN norm and the router in one launch: G = max(R, 1) work-groups per row t &lt; pos[1];
+     * each normalises X[t], writes its share of XB[t] and, for u &lt; R, the router logit
+     * RLOG[t, u] = router[u]·XB[t] (row E of a Qwen2-MoE router is the shared expert's gate).
+     * d = [H, R].
      */
-    public static void ropeKv(KernelContext c, FloatArray q, FloatArray k, FloatArray v, FloatArray kc, FloatArray vc,
-                              FloatArray cos, FloatArray sin, IntArray pos, int heads, int kvHeads, int halfDim, int pairwise) {
-        int gid = c.globalIdx;
-        if (gid < heads * halfDim) {
-            int h = gid / halfDim, i = gid % halfDim;
-            int hd = halfDim * 2;
-            int p = pos.get(0);
-            float cs = cos.get(p * halfDim + i), sn = sin.get(p * halfDim + i);
-            int i0 = h * hd + i, i1 = i0 + halfDim;
-            if (pairwise != 0) {
-                i0 = h * hd + 2 * i;
-                i1 = i0 + 1;
-            }
-            float x0 = q.get(i0), x1 = q.get(i1);
-            q.set(i0, x0 * cs - x1 * sn);
-            q.set(i1, x1 * cs + x0 * sn);
-            if (h < kvHeads) {
-                int kvd = kvHeads * hd;
-                float k0 = k.get(i0), k1 = k.get(i1);
-                float r0 = k0 * cs - k1 * sn, r1 = k1 * cs + k0 * sn;
-                k.set(i0, r0);
-                k.set(i1, r1);
-                kc.set(p * kvd + i0, r0);
-                kc.set(p * kvd + i1, r1);
-                vc.set(p * kvd + i0, v.get(i0));
-                vc.set(p * kvd + i1, v.get(i1));
-            }
+    public static void normRouter(KernelContext c, FloatArray x, FloatArray w, FloatArray router, FloatArray xb, FloatArray rlog,
+                                  IntArray pos, IntArray d, float eps) {
+        int n = d.get(0), R = d.get(1), G = R > 0 ? R : 1;
+        int t = c.groupIdx / G, u = c.groupIdx % G, lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0, m = live * n, logit = live == 1 && u < R ? 1 : 0;
+        float[] p = c.allocateFloatLocalArray(LOCAL);
+        float ss = 0f;
+        for (int i = lid; i < m; i += lsz) {
+            float v = x.get(t * n + i);
+            ss += v * v;
         }
+        p[lid] = ss;
+        for (int st = lsz / 2; st > 0; st /= 2) {
+            c.localBarrier();
+            if (lid < st) p[lid] += p[lid + st];
+        }
+        c.localBarrier();
+        float inv = 1.0f / TornadoMath.sqrt(p[0] / n + eps);
+        c.localBarrier();
+        int xo = t * n;
+        for (int i = u * lsz + lid; i < m; i += G * lsz) xb.set(xo + i, x.get(xo + i) * inv * w.get(i));
+        float s = 0f;       // from X, not XB: other groups of this launch write XB
+        for (int i = lid; i < logit * n; i += lsz) s += router.get(u * n + i) * (x.get(xo + i) * inv * w.get(i));
+        p[lid] = s;
+        for (int st = lsz / 2; st > 0; st /= 2) {
+            c.localBarrier();
+            if (lid < st) p[lid] += p[lid + st];
+        }
+        if (lid == 0 && logit == 1) rlog.set(t * R + u, p[0]);
     }
 }

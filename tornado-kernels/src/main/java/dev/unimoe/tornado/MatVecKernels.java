@@ -8,15 +8,28 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
 import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 /**
- * Matrix-vector kernels, one work-group per output row, a local-memory tree reduction over the
- * work-group (local size {@link #LOCAL}, a power of two). Three weight layouts: F32 (FloatArray),
- * F16 (raw halves in a ShortArray, decoded arithmetically: PoCL has no cl_khr_fp16) and Q8_0
- * (int8 quants in an Int8Array plus one float scale per 32-value block).
+ * Matrix kernels over rows t &lt; pos[1] of a batch (decode is the batch of one row), one
+ * work-group per output value, a local-memory tree reduction over the work-group (local size
+ * {@link #LOCAL}, a power of two). Three weight layouts: F32 (FloatArray), F16 (raw halves in a
+ * ShortArray, decoded arithmetically: PoCL has no cl_khr_fp16) and Q8_0 (int8 quants in an
+ * Int8Array plus one float scale per 32-value block).
  *
- * <p>Three shapes per layout: {@code matvec} (y = W·x, or y += W·x when acc != 0), {@code gateUp}
- * (the chosen experts' gate and up rows over one input, fused with SwiGLU: hb[j,r] =
- * silu(g)·u, expert id read from the device array {@code ids}) and {@code down} (the experts'
- * down rows, weighted by {@code wts} and summed in slot order).
+ * <p>Rows past the call's (t &ge; pos[1], e.g. the zero-row warm-up): the group's loops run over
+ * nothing and its stores are skipped, but every work-item still reaches every barrier. These
+ * kernels never put a barrier under a conditional, not even a work-group-uniform one: PoCL 3.1
+ * (LLVM 15) compiles such kernels into code that writes outside its buffers, which corrupted the
+ * KV cache and the host heap at random rows. The same holds for every kernel of this package.
+ *
+ * <p>Three shapes per layout:
+ * <ul>
+ * <li>{@code linear}: Y[t] = W·X[t], or Y[t] += W·X[t] (the residual) when acc != 0;
+ *     d = [rows, cols, acc].</li>
+ * <li>{@code gateUp}: the experts' gate and up rows over XB[t], fused with SwiGLU:
+ *     HB[t, j, r] = silu(G_e[r]·x)·(U_e[r]·x), e = IDS[t, j] as routed on the device when
+ *     routed != 0, else expert 0 (a dense FFN or the shared expert). d = [H, F, K, routed].</li>
+ * <li>{@code down}: X[t, r] += Σ_j w_j · D_{e_j}[r]·HB[t, j] in slot order, the weights being the
+ *     routed ones (mode 0), the shared expert's gate (mode 1) or 1 (mode 2); d = [H, F, K, mode].</li>
+ * </ul>
  */
 public final class MatVecKernels {
     public static final int LOCAL = 64;
@@ -40,79 +53,97 @@ public final class MatVecKernels {
         return z / (1.0f + TornadoMath.exp(-z));
     }
 
-    // ---------------------------------------------------------------- y = W x
-    public static void matvecF32(KernelContext c, FloatArray w, FloatArray x, FloatArray y, int cols, int acc) {
-        int row = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+    /** The weight of slot j of row t in the down kernel. */
+    static float slotWeight(int mode, int t, int j, int K, FloatArray wts, FloatArray sgw) {
+        float w = 1.0f;
+        if (mode == 0) w = wts.get(t * K + j);
+        if (mode == 1) w = sgw.get(t);
+        return w;
+    }
+
+    // ---------------------------------------------------------------- Y[t] (+)= W X[t]
+    public static void linearF32(KernelContext c, FloatArray w, FloatArray x, FloatArray y, IntArray pos, IntArray d) {
+        int rows = d.get(0), cols = d.get(1), acc = d.get(2);
+        int t = c.groupIdx / rows, r = c.groupIdx % rows, lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0, n = live * cols;
         float[] p = c.allocateFloatLocalArray(LOCAL);
-        int base = row * cols;
+        int wb = r * cols, xo = t * cols;
         float s = 0f;
-        for (int k = lid; k < cols; k += lsz) s += w.get(base + k) * x.get(k);
+        for (int k = lid; k < n; k += lsz) s += w.get(wb + k) * x.get(xo + k);
         p[lid] = s;
         for (int st = lsz / 2; st > 0; st /= 2) {
             c.localBarrier();
             if (lid < st) p[lid] += p[lid + st];
         }
-        if (lid == 0) {
-            float r = p[0];
-            if (acc != 0) r += y.get(row);
-            y.set(row, r);
+        c.localBarrier();
+        if (lid == 0 && live == 1) {
+            float v = p[0];
+            if (acc != 0) v += y.get(t * rows + r);
+            y.set(t * rows + r, v);
         }
     }
 
-    public static void matvecF16(KernelContext c, ShortArray w, FloatArray x, FloatArray y, int cols, int acc) {
-        int row = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+    public static void linearF16(KernelContext c, ShortArray w, FloatArray x, FloatArray y, IntArray pos, IntArray d) {
+        int rows = d.get(0), cols = d.get(1), acc = d.get(2);
+        int t = c.groupIdx / rows, r = c.groupIdx % rows, lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0, n = live * cols;
         float[] p = c.allocateFloatLocalArray(LOCAL);
-        int base = row * cols;
+        int wb = r * cols, xo = t * cols;
         float s = 0f;
-        for (int k = lid; k < cols; k += lsz) s += f16ToF32(w.get(base + k)) * x.get(k);
+        for (int k = lid; k < n; k += lsz) s += f16ToF32(w.get(wb + k)) * x.get(xo + k);
         p[lid] = s;
         for (int st = lsz / 2; st > 0; st /= 2) {
             c.localBarrier();
             if (lid < st) p[lid] += p[lid + st];
         }
-        if (lid == 0) {
-            float r = p[0];
-            if (acc != 0) r += y.get(row);
-            y.set(row, r);
+        c.localBarrier();
+        if (lid == 0 && live == 1) {
+            float v = p[0];
+            if (acc != 0) v += y.get(t * rows + r);
+            y.set(t * rows + r, v);
         }
     }
 
-    public static void matvecQ8(KernelContext c, Int8Array q, FloatArray sc, FloatArray x, FloatArray y, int cols, int acc) {
-        int row = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+    public static void linearQ8(KernelContext c, Int8Array wq, FloatArray ws, FloatArray x, FloatArray y, IntArray pos, IntArray d) {
+        int rows = d.get(0), cols = d.get(1), acc = d.get(2);
+        int t = c.groupIdx / rows, r = c.groupIdx % rows, lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0;
         float[] p = c.allocateFloatLocalArray(LOCAL);
-        int nb = cols / 32;
-        int base = row * cols;
-        int bbase = row * nb;
+        int nb = cols / 32, xo = t * cols;      // blocks per row (the scales' stride)
         float s = 0f;
-        for (int b = lid; b < nb; b += lsz) {
+        for (int b = lid; b < live * nb; b += lsz) {
             float bs = 0f;
-            int qo = base + b * 32, xo = b * 32;
-            for (int i = 0; i < 32; i++) bs += q.get(qo + i) * x.get(xo + i);
-            s += sc.get(bbase + b) * bs;
+            int qo = r * cols + b * 32, xb = xo + b * 32;
+            for (int i = 0; i < 32; i++) bs += wq.get(qo + i) * x.get(xb + i);
+            s += ws.get(r * nb + b) * bs;
         }
         p[lid] = s;
         for (int st = lsz / 2; st > 0; st /= 2) {
             c.localBarrier();
             if (lid < st) p[lid] += p[lid + st];
         }
-        if (lid == 0) {
-            float r = p[0];
-            if (acc != 0) r += y.get(row);
-            y.set(row, r);
+        c.localBarrier();
+        if (lid == 0 && live == 1) {
+            float v = p[0];
+            if (acc != 0) v += y.get(t * rows + r);
+            y.set(t * rows + r, v);
         }
     }
 
-    // ---------------------------------------------------------------- hb[j, r] = silu(G_e[r]·x) * (U_e[r]·x), e = ids[j]
-    public static void gateUpF32(KernelContext c, FloatArray wg, FloatArray wu, FloatArray x, IntArray ids, FloatArray hb, int f, int h) {
-        int g = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+    // ---------------------------------------------------------------- HB[t, j, r] = silu(G_e[r]·x)·(U_e[r]·x)
+    public static void gateUpF32(KernelContext c, FloatArray wg, FloatArray wu, FloatArray xb, IntArray ids, FloatArray hb, IntArray pos, IntArray d) {
+        int H = d.get(0), F = d.get(1), K = d.get(2);
+        int t = c.groupIdx / (K * F), j = (c.groupIdx % (K * F)) / F, r = c.groupIdx % F;
+        int lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0, n = live * H;
         float[] pg = c.allocateFloatLocalArray(LOCAL);
         float[] pu = c.allocateFloatLocalArray(LOCAL);
-        int j = g / f, r = g % f;
-        int e = ids.get(j);
-        int base = (e * f + r) * h;
+        int e = d.get(3) != 0 && live == 1 ? ids.get(t * K + j) : 0;
+        int row = e * F + r, xo = t * H;
         float sg = 0f, su = 0f;
-        for (int k = lid; k < h; k += lsz) {
-            float xv = x.get(k);
+        int base = row * H;
+        for (int k = lid; k < n; k += lsz) {
+            float xv = xb.get(xo + k);
             sg += wg.get(base + k) * xv;
             su += wu.get(base + k) * xv;
         }
@@ -125,19 +156,22 @@ public final class MatVecKernels {
                 pu[lid] += pu[lid + st];
             }
         }
-        if (lid == 0) hb.set(j * f + r, silu(pg[0]) * pu[0]);
+        if (lid == 0 && live == 1) hb.set((t * K + j) * F + r, silu(pg[0]) * pu[0]);
     }
 
-    public static void gateUpF16(KernelContext c, ShortArray wg, ShortArray wu, FloatArray x, IntArray ids, FloatArray hb, int f, int h) {
-        int g = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+    public static void gateUpF16(KernelContext c, ShortArray wg, ShortArray wu, FloatArray xb, IntArray ids, FloatArray hb, IntArray pos, IntArray d) {
+        int H = d.get(0), F = d.get(1), K = d.get(2);
+        int t = c.groupIdx / (K * F), j = (c.groupIdx % (K * F)) / F, r = c.groupIdx % F;
+        int lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0, n = live * H;
         float[] pg = c.allocateFloatLocalArray(LOCAL);
         float[] pu = c.allocateFloatLocalArray(LOCAL);
-        int j = g / f, r = g % f;
-        int e = ids.get(j);
-        int base = (e * f + r) * h;
+        int e = d.get(3) != 0 && live == 1 ? ids.get(t * K + j) : 0;
+        int row = e * F + r, xo = t * H;
         float sg = 0f, su = 0f;
-        for (int k = lid; k < h; k += lsz) {
-            float xv = x.get(k);
+        int base = row * H;
+        for (int k = lid; k < n; k += lsz) {
+            float xv = xb.get(xo + k);
             sg += f16ToF32(wg.get(base + k)) * xv;
             su += f16ToF32(wu.get(base + k)) * xv;
         }
@@ -150,30 +184,30 @@ public final class MatVecKernels {
                 pu[lid] += pu[lid + st];
             }
         }
-        if (lid == 0) hb.set(j * f + r, silu(pg[0]) * pu[0]);
+        if (lid == 0 && live == 1) hb.set((t * K + j) * F + r, silu(pg[0]) * pu[0]);
     }
 
-    public static void gateUpQ8(KernelContext c, Int8Array qg, FloatArray sg8, Int8Array qu, FloatArray su8, FloatArray x, IntArray ids,
-                                FloatArray hb, int f, int h) {
-        int g = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+    public static void gateUpQ8(KernelContext c, Int8Array qg, FloatArray sg8, Int8Array qu, FloatArray su8, FloatArray xb, IntArray ids, FloatArray hb, IntArray pos, IntArray d) {
+        int H = d.get(0), F = d.get(1), K = d.get(2);
+        int t = c.groupIdx / (K * F), j = (c.groupIdx % (K * F)) / F, r = c.groupIdx % F;
+        int lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0;
         float[] pg = c.allocateFloatLocalArray(LOCAL);
         float[] pu = c.allocateFloatLocalArray(LOCAL);
-        int j = g / f, r = g % f;
-        int e = ids.get(j);
-        int rowIdx = e * f + r;
-        int nb = h / 32;
-        int base = rowIdx * h, bbase = rowIdx * nb;
+        int e = d.get(3) != 0 && live == 1 ? ids.get(t * K + j) : 0;
+        int row = e * F + r, xo = t * H;
         float sg = 0f, su = 0f;
-        for (int b = lid; b < nb; b += lsz) {
+        int nb = H / 32;
+        for (int b = lid; b < live * nb; b += lsz) {
             float bg = 0f, bu = 0f;
-            int qo = base + b * 32, xo = b * 32;
+            int qo = row * H + b * 32, x0 = xo + b * 32;
             for (int i = 0; i < 32; i++) {
-                float xv = x.get(xo + i);
+                float xv = xb.get(x0 + i);
                 bg += qg.get(qo + i) * xv;
                 bu += qu.get(qo + i) * xv;
             }
-            sg += sg8.get(bbase + b) * bg;
-            su += su8.get(bbase + b) * bu;
+            sg += sg8.get(row * nb + b) * bg;
+            su += su8.get(row * nb + b) * bu;
         }
         pg[lid] = sg;
         pu[lid] = su;
@@ -184,74 +218,72 @@ public final class MatVecKernels {
                 pu[lid] += pu[lid + st];
             }
         }
-        if (lid == 0) hb.set(j * f + r, silu(pg[0]) * pu[0]);
+        if (lid == 0 && live == 1) hb.set((t * K + j) * F + r, silu(pg[0]) * pu[0]);
     }
 
-    // ---------------------------------------------------------------- out[r] (+)= Σ_j wts[j] · D_{ids[j]}[r]·hb[j]
-    public static void downF32(KernelContext c, FloatArray w, FloatArray hb, IntArray ids, FloatArray wts, FloatArray out, int h, int f, int k, int acc) {
-        int row = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+    // ---------------------------------------------------------------- X[t, r] += Σ_j w_j · D_e[r]·HB[t, j]
+    public static void downF32(KernelContext c, FloatArray w, FloatArray hb, IntArray ids, FloatArray wts, FloatArray sgw, FloatArray x, IntArray pos, IntArray d) {
+        int H = d.get(0), F = d.get(1), K = d.get(2), mode = d.get(3);
+        int t = c.groupIdx / H, row = c.groupIdx % H, lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0, n = live * F;
         float[] p = c.allocateFloatLocalArray(LOCAL);
         float total = 0f;
-        for (int j = 0; j < k; j++) {
-            int e = ids.get(j);
-            int base = (e * h + row) * f, xo = j * f;
+        for (int j = 0; j < K; j++) {
+            int e = mode == 0 && live == 1 ? ids.get(t * K + j) : 0;
+            int rowIdx = e * H + row, xo = (t * K + j) * F;
             float s = 0f;
-            for (int i = lid; i < f; i += lsz) s += w.get(base + i) * hb.get(xo + i);
+            for (int i = lid; i < n; i += lsz) s += w.get(rowIdx * F + i) * hb.get(xo + i);
             p[lid] = s;
             for (int st = lsz / 2; st > 0; st /= 2) {
                 c.localBarrier();
                 if (lid < st) p[lid] += p[lid + st];
             }
             c.localBarrier();
-            total += wts.get(j) * p[0];
+            total += live == 1 ? slotWeight(mode, t, j, K, wts, sgw) * p[0] : 0f;
             c.localBarrier();
         }
-        if (lid == 0) {
-            if (acc != 0) total += out.get(row);
-            out.set(row, total);
-        }
+        if (lid == 0 && live == 1) x.set(t * H + row, x.get(t * H + row) + total);
     }
 
-    public static void downF16(KernelContext c, ShortArray w, FloatArray hb, IntArray ids, FloatArray wts, FloatArray out, int h, int f, int k, int acc) {
-        int row = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+    public static void downF16(KernelContext c, ShortArray w, FloatArray hb, IntArray ids, FloatArray wts, FloatArray sgw, FloatArray x, IntArray pos, IntArray d) {
+        int H = d.get(0), F = d.get(1), K = d.get(2), mode = d.get(3);
+        int t = c.groupIdx / H, row = c.groupIdx % H, lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0, n = live * F;
         float[] p = c.allocateFloatLocalArray(LOCAL);
         float total = 0f;
-        for (int j = 0; j < k; j++) {
-            int e = ids.get(j);
-            int base = (e * h + row) * f, xo = j * f;
+        for (int j = 0; j < K; j++) {
+            int e = mode == 0 && live == 1 ? ids.get(t * K + j) : 0;
+            int rowIdx = e * H + row, xo = (t * K + j) * F;
             float s = 0f;
-            for (int i = lid; i < f; i += lsz) s += f16ToF32(w.get(base + i)) * hb.get(xo + i);
+            for (int i = lid; i < n; i += lsz) s += f16ToF32(w.get(rowIdx * F + i)) * hb.get(xo + i);
             p[lid] = s;
             for (int st = lsz / 2; st > 0; st /= 2) {
                 c.localBarrier();
                 if (lid < st) p[lid] += p[lid + st];
             }
             c.localBarrier();
-            total += wts.get(j) * p[0];
+            total += live == 1 ? slotWeight(mode, t, j, K, wts, sgw) * p[0] : 0f;
             c.localBarrier();
         }
-        if (lid == 0) {
-            if (acc != 0) total += out.get(row);
-            out.set(row, total);
-        }
+        if (lid == 0 && live == 1) x.set(t * H + row, x.get(t * H + row) + total);
     }
 
-    public static void downQ8(KernelContext c, Int8Array q, FloatArray sc, FloatArray hb, IntArray ids, FloatArray wts, FloatArray out,
-                              int h, int f, int k, int acc) {
-        int row = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
+    public static void downQ8(KernelContext c, Int8Array q, FloatArray sc, FloatArray hb, IntArray ids, FloatArray wts, FloatArray sgw, FloatArray x, IntArray pos, IntArray d) {
+        int H = d.get(0), F = d.get(1), K = d.get(2), mode = d.get(3);
+        int t = c.groupIdx / H, row = c.groupIdx % H, lid = c.localIdx, lsz = c.localGroupSizeX;
+        int live = t < pos.get(1) ? 1 : 0;
         float[] p = c.allocateFloatLocalArray(LOCAL);
-        int nb = f / 32;
         float total = 0f;
-        for (int j = 0; j < k; j++) {
-            int e = ids.get(j);
-            int rowIdx = e * h + row;
-            int base = rowIdx * f, bbase = rowIdx * nb, xo = j * f;
+        for (int j = 0; j < K; j++) {
+            int e = mode == 0 && live == 1 ? ids.get(t * K + j) : 0;
+            int rowIdx = e * H + row, xo = (t * K + j) * F;
             float s = 0f;
-            for (int b = lid; b < nb; b += lsz) {
+            int nb = F / 32;
+            for (int b = lid; b < live * nb; b += lsz) {
                 float bs = 0f;
-                int qo = base + b * 32, xb = xo + b * 32;
-                for (int i = 0; i < 32; i++) bs += q.get(qo + i) * hb.get(xb + i);
-                s += sc.get(bbase + b) * bs;
+                int qo = rowIdx * F + b * 32, x0 = xo + b * 32;
+                for (int i = 0; i < 32; i++) bs += q.get(qo + i) * hb.get(x0 + i);
+                s += sc.get(rowIdx * nb + b) * bs;
             }
             p[lid] = s;
             for (int st = lsz / 2; st > 0; st /= 2) {
@@ -259,16 +291,13 @@ public final class MatVecKernels {
                 if (lid < st) p[lid] += p[lid + st];
             }
             c.localBarrier();
-            total += wts.get(j) * p[0];
+            total += live == 1 ? slotWeight(mode, t, j, K, wts, sgw) * p[0] : 0f;
             c.localBarrier();
         }
-        if (lid == 0) {
-            if (acc != 0) total += out.get(row);
-            out.set(row, total);
-        }
+        if (lid == 0 && live == 1) x.set(t * H + row, x.get(t * H + row) + total);
     }
 
-    // ---------------------------------------------------------------- Y[t, r] = W[r]·X[t] for several tokens (encoder matmul)
+    // ---------------------------------------------------------------- Y[t, r] = W[r]·X[t] (encoder matmul, every row)
     public static void matmulF32(KernelContext c, FloatArray w, FloatArray x, FloatArray y, int rows, int cols) {
         int g = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
         float[] p = c.allocateFloatLocalArray(LOCAL);

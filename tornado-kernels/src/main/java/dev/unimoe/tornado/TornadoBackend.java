@@ -50,12 +50,13 @@ public final class TornadoBackend implements Backend {
     /**
      * {@code device}: null or "N" puts every graph on device N of the first TornadoVM backend;
      * "a,b,c,..." gives one device per layer graph (the logits graph takes the last one).
+     * {@code maxBatch}: prompt rows per launch (see {@link TornadoDecoder#batchRows}).
      */
     @Override
     public Decoder open(ModelConfig config, Weights weights, int ctx, int maxBatch, String device) {
         String why = unavailableReason();
         if (why != null) throw new IllegalStateException(why);
-        return TornadoDevices.open(config, weights, ctx, device);
+        return TornadoDevices.open(config, weights, ctx, maxBatch, device);
     }
 
     private Kernels kernels;

@@ -5,8 +5,8 @@ import dev.unimoe.model.LayerWeights;
 import dev.unimoe.model.ModelConfig;
 import dev.unimoe.model.Trace;
 import dev.unimoe.model.Weights;
-import dev.unimoe.tensor.Matrix;
 import uk.ac.manchester.tornado.api.GridScheduler;
+import uk.ac.manchester.tornado.api.ImmutableTaskGraph;
 import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.TaskGraph;
 import uk.ac.manchester.tornado.api.TornadoExecutionPlan;
@@ -28,43 +28,53 @@ import java.util.Map;
 
 /**
  * The decoder as TornadoVM task graphs: one graph per layer ("l0", "l1", ...) and one for the
- * logits ("logits"), in one execution plan. Weights go to the device once (FIRST_EXECUTION) and
- * stay in the graph that uses them, with each layer's KV cache; activations pass from graph to
- * graph on the device ({@code persistOnDevice} / {@code consumeFromDevice}). Per token only the
- * embedding row and the position go up and only the logits come down; MoE routing (router
- * logits, softmax, top-k) stays on the device and the expert kernels read the chosen ids from a
- * device IntArray to offset into the layer's stacked expert weights.
+ * logits ("logits"), in one execution plan. The graphs work on a batch of up to {@link #batchRows()}
+ * rows: a prompt goes through in chunks of that many rows (one launch per kernel per chunk, the
+ * matrix-matrix prefill), a decode step is the batch of one row. Before a call with another row
+ * count, the row-sized kernels get grids of exactly that many rows, so a decode step launches no
+ * idle work-groups. The logits graph takes the chunk's last row only.
+ *
+ * <p>Weights go to the device once (FIRST_EXECUTION) and stay in the graph that uses them, with
+ * each layer's KV cache; activations pass from graph to graph on the device ({@code persistOnDevice}
+ * / {@code consumeFromDevice}). Per call only the input rows and the position go up and only the
+ * logits come down; MoE routing stays on the device.
+ *
+ * <p>Per layer there are seven launches (nine with a shared expert): q/k/v with the attention
+ * norm, RoPE and the cache write; attention; wo with the residual; the FFN norm with the router
+ * logits; routing; the experts' gate/up with SwiGLU; down with the residual. On a GPU a decode
+ * step costs mostly the host's work per launch, hence the fusion.
  *
  * <p>With {@code --device} listing a device per layer, consecutive layers on one device form a
  * run that shares one set of activations ({@link DeviceActivations}); between runs the hidden
  * state goes through the host (TornadoVM 5.2 hands persisted buffers only to graphs on the
- * same device), one row of {@code hidden} floats per token and boundary.
- *
- * <p>Prefill feeds the prompt rows one at a time through the decode graphs (no batched prefill
- * kernels in this version); the logits graph runs only for rows whose logits are wanted.
+ * same device): the call's rows of {@code hidden} floats per chunk and boundary.
  */
 public final class TornadoDecoder implements Decoder {
     private static final int L = MatVecKernels.LOCAL;
 
     private final ModelConfig c;
     private final Weights w;
-    private final int ctx;
+    private final int ctx, batch, nl;
     private final TornadoExecutionPlan plan;
-    private final int layerGraphs;
     private final String deviceName;
     private final FloatArray logits;
     private final GridScheduler grids = new GridScheduler();
     private final Map<Object, String> owner = new IdentityHashMap<>();
     private final List<String> graphNames = new ArrayList<>();
     private final DeviceActivations[] acts;           // per layer graph; layers on one device share a set
+    /** Work-groups per row of each row-sized task, to size its grid to a call's row count. */
+    private final Map<String, Integer> perRow = new LinkedHashMap<>();
+    private int gridRows = -1;
     private boolean profiling;
-    private long kernelNanos, transferNanos, executions, profiledExecutions, tokens, wallNanos;
+    private long kernelNanos, transferNanos, executions, profiledExecutions, rows, batchedRows, wallNanos;
 
     /** {@code perGraph}: assign each graph its device one by one (the heterogeneous path) even if all are the same. */
-    TornadoDecoder(ModelConfig c, Weights w, int ctx, TornadoDevice[] devices, boolean perGraph) {
+    TornadoDecoder(ModelConfig c, Weights w, int ctx, int maxBatch, TornadoDevice[] devices, boolean perGraph) {
         this.c = c;
         this.w = w;
         this.ctx = ctx;
+        this.nl = c.layers();
+        this.batch = batchRows(c, ctx, maxBatch);
         int half = c.headDim() / 2;
         logits = new FloatArray(c.vocabSize());
         float[] cos = new float[ctx * half], sin = new float[ctx * half];
@@ -77,16 +87,15 @@ public final class TornadoDecoder implements Decoder {
                 sin[p * half + i] = (float) Math.sin(a);
             }
         }
-        acts = new DeviceActivations[c.layers()];
-        for (int l = 0; l < c.layers(); l++) {
-            acts[l] = l > 0 && devices[l] == devices[l - 1] ? acts[l - 1] : new DeviceActivations(c, ctx, cos, sin);
+        acts = new DeviceActivations[nl];
+        for (int l = 0; l < nl; l++) {
+            acts[l] = l > 0 && devices[l] == devices[l - 1] ? acts[l - 1] : new DeviceActivations(c, batch, ctx, cos, sin);
         }
 
         List<TaskGraph> graphs = new ArrayList<>();
-        for (int l = 0; l < c.layers(); l++) graphs.add(layerGraph(l));
+        for (int l = 0; l < nl; l++) graphs.add(layerGraph(l));
         graphs.add(logitsGraph());
-        layerGraphs = c.layers();
-        uk.ac.manchester.tornado.api.ImmutableTaskGraph[] snaps = new uk.ac.manchester.tornado.api.ImmutableTaskGraph[graphs.size()];
+        ImmutableTaskGraph[] snaps = new ImmutableTaskGraph[graphs.size()];
         for (int i = 0; i < snaps.length; i++) snaps[i] = graphs.get(i).snapshot();
         plan = new TornadoExecutionPlan(snaps);
         plan.withGridScheduler(grids);
@@ -104,6 +113,18 @@ public final class TornadoDecoder implements Decoder {
         StringBuilder dn = new StringBuilder(devices[0].getPhysicalDevice().getDeviceName() + " (" + devices[0].getDeviceName());
         if (!same) for (int g = 1; g < devices.length; g++) dn.append(g == 1 ? "; graphs: " + devices[0].getDeviceName() : "").append(",").append(devices[g].getDeviceName());
         deviceName = dn.append(")").toString();
+        warmUp();
+    }
+
+    /** Prefill rows per launch: the caller's batch, at most 64, and no more than the attention scores scratch can hold in 256 MiB. */
+    static int batchRows(ModelConfig c, int ctx, int maxBatch) {
+        long scoresPerRow = 4L * c.heads() * ctx;
+        int cap = (int) Math.max(1, Math.min(64, (256L << 20) / Math.max(1, scoresPerRow)));
+        return Math.max(1, Math.min(cap, maxBatch));
+    }
+
+    private static IntArray ints(int... v) {
+        return IntArray.fromArray(v);
     }
 
     /** Builds a graph: shared objects it uses are consumed from the graph that last held them, then persisted. */
@@ -117,42 +138,40 @@ public final class TornadoDecoder implements Decoder {
             graphNames.add(name);
         }
 
-        G weights(Object... objs) {
+        void weights(Object... objs) {
             tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, objs);
-            return this;
         }
 
-        void task(String id, int global, int local, Runnable addTask) {
+        /** A task of {@code groups} work-groups in all. */
+        void task(String id, int groups, Runnable addTask) {
             addTask.run();
-            WorkerGrid1D g = new WorkerGrid1D(global);
-            g.setLocalWork(local, 1, 1);
-            grids.addWorkerGrid(name + "." + id, g);
+            grids.addWorkerGrid(name + "." + id, grid(groups));
         }
 
-        TaskGraph finish() {
-            return tg;
+        /** A task of {@code groups} work-groups per row of the call (grid resized per call). */
+        void rowTask(String id, int groups, Runnable addTask) {
+            task(id, groups, addTask);
+            perRow.put(name + "." + id, groups);
         }
     }
 
-    private static int roundUp(int n, int m) {
-        return (n + m - 1) / m * m;
+    /** A fresh grid: WorkerGrid.setGlobalWork would leave a stale work-group count (and make the grid 3-D). */
+    private static WorkerGrid1D grid(int groups) {
+        WorkerGrid1D g = new WorkerGrid1D(groups * L);
+        g.setLocalWork(L, 1, 1);
+        return g;
     }
 
     private void consumeShared(G g, DeviceActivations a, Object... objs) {
-        // group by owner graph
         Map<String, List<Object>> by = new LinkedHashMap<>();
-        List<Object> fresh = new ArrayList<>();
+        List<Object> constants = new ArrayList<>();
         for (Object o : objs) {
             String own = owner.get(o);
-            if (own == null) fresh.add(o);
-            else by.computeIfAbsent(own, s -> new ArrayList<>()).add(o);
+            if (own != null) by.computeIfAbsent(own, s -> new ArrayList<>()).add(o);
+            else if (a.isConstant(o)) constants.add(o);
         }
         for (var e : by.entrySet()) g.tg.consumeFromDevice(e.getKey(), e.getValue().toArray());
-        if (!fresh.isEmpty()) {
-            List<Object> constants = new ArrayList<>();
-            for (Object o : fresh) if (a.isConstant(o)) constants.add(o);
-            if (!constants.isEmpty()) g.tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, constants.toArray());
-        }
+        if (!constants.isEmpty()) g.tg.transferToDevice(DataTransferMode.FIRST_EXECUTION, constants.toArray());
     }
 
     private void persistShared(G g, Object... objs) {
@@ -160,146 +179,153 @@ public final class TornadoDecoder implements Decoder {
         for (Object o : objs) owner.put(o, g.name);
     }
 
-    private void matvec(G g, String id, DeviceMatrix m, FloatArray in, FloatArray out, int acc) {
-        int rows = m.rows, cols = m.cols;
-        TaskGraph t = g.tg;
-        g.task(id, rows * L, L, () -> {
-            switch (m.format) {
-                case F32 -> t.task(id, MatVecKernels::matvecF32, new KernelContext(), m.f32, in, out, cols, acc);
-                case F16 -> t.task(id, MatVecKernels::matvecF16, new KernelContext(), m.f16, in, out, cols, acc);
-                case Q8 -> t.task(id, MatVecKernels::matvecQ8, new KernelContext(), m.quants, m.scales, in, out, cols, acc);
-            }
-        });
-    }
-
-    private void gateUp(G g, DeviceActivations a, String id, DeviceMatrix gm, DeviceMatrix um, IntArray sel, int kk, int f) {
-        int h = gm.cols;
-        TaskGraph t = g.tg;
-        if (gm.format != um.format) throw new IllegalStateException("gate and up projections differ in format");
-        g.task(id, kk * f * L, L, () -> {
-            switch (gm.format) {
-                case F32 -> t.task(id, MatVecKernels::gateUpF32, new KernelContext(), gm.f32, um.f32, a.xb, sel, a.hb, f, h);
-                case F16 -> t.task(id, MatVecKernels::gateUpF16, new KernelContext(), gm.f16, um.f16, a.xb, sel, a.hb, f, h);
-                case Q8 -> t.task(id, MatVecKernels::gateUpQ8, new KernelContext(), gm.quants, gm.scales, um.quants, um.scales, a.xb, sel, a.hb, f, h);
-            }
-        });
-    }
-
-    private void down(G g, DeviceActivations a, String id, DeviceMatrix dm, IntArray sel, FloatArray weights, int kk, int h, int acc) {
-        int f = dm.cols;
-        TaskGraph t = g.tg;
-        g.task(id, h * L, L, () -> {
-            switch (dm.format) {
-                case F32 -> t.task(id, MatVecKernels::downF32, new KernelContext(), dm.f32, a.hb, sel, weights, a.moe, h, f, kk, acc);
-                case F16 -> t.task(id, MatVecKernels::downF16, new KernelContext(), dm.f16, a.hb, sel, weights, a.moe, h, f, kk, acc);
-                case Q8 -> t.task(id, MatVecKernels::downQ8, new KernelContext(), dm.quants, dm.scales, a.hb, sel, weights, a.moe, h, f, kk, acc);
-            }
-        });
-    }
-
     private TaskGraph layerGraph(int l) {
         LayerWeights lw = w.layers()[l];
         G g = new G("l" + l);
+        TaskGraph t = g.tg;
         DeviceActivations a = acts[l];
-        FloatArray x = a.x, xb = a.xb, q = a.q, k = a.k, v = a.v, att = a.att, scores = a.scores, hb = a.hb, moe = a.moe, cos = a.cos, sin = a.sin;
-        FloatArray rlog = a.rlog, probs = a.probs, wts = a.wts, one = a.one, sg = a.sg, sgw = a.sgw;
-        IntArray ids = a.ids, zeroIds = a.zeroIds, pos = a.pos;
-        boolean first = l == 0 || acts[l - 1] != a, last = l == c.layers() - 1 || acts[l + 1] != a;
-        int H = c.hidden(), half = c.headDim() / 2;
-        List<Object> u = new ArrayList<>(List.of(x, pos, xb, q, k, v, att, scores, hb, moe, cos, sin));
-        if (lw.sparse()) {
-            u.addAll(List.of(rlog, probs, wts, ids));
-            if (lw.sharedGate() != null) u.addAll(List.of(zeroIds, sg, sgw));
-        } else {
-            u.addAll(List.of(zeroIds, one));
-        }
+        boolean first = l == 0 || acts[l - 1] != a, last = l == nl - 1 || acts[l + 1] != a;
+        int H = c.hidden(), qd = c.qDim(), kvd = c.kvDim(), half = c.headDim() / 2, K = Math.max(1, c.expertsPerToken());
+        // only what the tasks use (TornadoVM gives a consumer no buffer for an object its source never touched)
+        List<Object> u = new ArrayList<>(List.of(a.all()));
+        if (!lw.sparse()) u.removeIf(o -> o == a.probs);
         Object[] used = u.toArray();
         consumeShared(g, a, used);
-        // the first graph on a device takes the hidden state (and position) from the host
-        if (first) g.tg.transferToDevice(DataTransferMode.EVERY_EXECUTION, x, pos);
+        // the first graph on a device takes the rows (and position) from the host
+        if (first) t.transferToDevice(DataTransferMode.EVERY_EXECUTION, a.x, a.pos);
 
-        FloatArray attnNorm = FloatArray.fromArray(lw.attnNorm()), ffnNorm = FloatArray.fromArray(lw.ffnNorm());
-        DeviceMatrix wq = DeviceMatrix.of(lw.wq()), wk = DeviceMatrix.of(lw.wk()), wv = DeviceMatrix.of(lw.wv()), wo = DeviceMatrix.of(lw.wo());
-        FloatArray kc = new FloatArray(ctx * c.kvDim()), vc = new FloatArray(ctx * c.kvDim());
-        g.weights(attnNorm, ffnNorm, kc, vc);
-        for (DeviceMatrix m : new DeviceMatrix[]{wq, wk, wv, wo}) g.weights(m.arrays());
-        TaskGraph t = g.tg;
-
-        g.task("attnNorm", L, L, () -> t.task("attnNorm", LayerKernels::rmsnorm, new KernelContext(), x, attnNorm, xb, H, c.rmsEps()));
-        matvec(g, "wq", wq, xb, q, 0);
-        matvec(g, "wk", wk, xb, k, 0);
-        matvec(g, "wv", wv, xb, v, 0);
+        float[] bias = new float[qd + 2 * kvd];                   // zeros when the model has none
         if (lw.bq() != null) {
-            FloatArray bq = FloatArray.fromArray(lw.bq()), bk = FloatArray.fromArray(lw.bk()), bv = FloatArray.fromArray(lw.bv());
-            g.weights(bq, bk, bv);
-            g.task("bq", roundUp(c.qDim(), L), L, () -> t.task("bq", LayerKernels::addInto, new KernelContext(), q, bq, c.qDim()));
-            g.task("bk", roundUp(c.kvDim(), L), L, () -> t.task("bk", LayerKernels::addInto, new KernelContext(), k, bk, c.kvDim()));
-            g.task("bv", roundUp(c.kvDim(), L), L, () -> t.task("bv", LayerKernels::addInto, new KernelContext(), v, bv, c.kvDim()));
+            System.arraycopy(lw.bq(), 0, bias, 0, qd);
+            System.arraycopy(lw.bk(), 0, bias, qd, kvd);
+            System.arraycopy(lw.bv(), 0, bias, qd + kvd, kvd);
         }
-        int pairwise = c.ropePairwise() ? 1 : 0;
-        g.task("rope", roundUp(c.heads() * half, L), L, () -> t.task("rope", LayerKernels::ropeKv, new KernelContext(), q, k, v, kc, vc, cos, sin, pos,
-                c.heads(), c.kvHeads(), half, pairwise));
-        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
-        g.task("attn", c.heads() * L, L, () -> t.task("attn", AttentionKernels::attention, new KernelContext(), q, kc, vc, scores, att, pos,
-                c.heads(), c.kvHeads(), c.headDim(), ctx, scale));
-        matvec(g, "wo", wo, att, x, 1);                                  // x += Wo · attn (residual fused)
+        FloatArray attnNorm = FloatArray.fromArray(lw.attnNorm()), ffnNorm = FloatArray.fromArray(lw.ffnNorm()), qkvBias = FloatArray.fromArray(bias);
+        FloatArray kc = new FloatArray(ctx * kvd), vc = new FloatArray(ctx * kvd);
+        DeviceMatrix qkv = DeviceMatrix.of(lw.wq(), lw.wk(), lw.wv()), wo = DeviceMatrix.of(lw.wo());
+        IntArray dQkv = ints(H, c.heads(), c.kvHeads(), half, c.ropePairwise() ? 1 : 0), dAttn = ints(c.heads(), c.kvHeads(), c.headDim(), ctx);
+        IntArray dWo = ints(H, qd, 1);
+        g.weights(attnNorm, ffnNorm, qkvBias, kc, vc, dQkv, dAttn, dWo);
+        g.weights(qkv.arrays());
+        g.weights(wo.arrays());
+        float eps = c.rmsEps();
 
-        g.task("ffnNorm", L, L, () -> t.task("ffnNorm", LayerKernels::rmsnorm, new KernelContext(), x, ffnNorm, xb, H, c.rmsEps()));
+        g.rowTask("qkv", c.heads() * half + c.kvHeads() * half + kvd, () -> {
+            switch (qkv.format) {
+                case F32 -> t.task("qkv", QkvKernels::qkvF32, new KernelContext(), a.x, attnNorm, qkv.f32, qkvBias, a.q, kc, vc, a.cos, a.sin, a.pos, dQkv, eps);
+                case F16 -> t.task("qkv", QkvKernels::qkvF16, new KernelContext(), a.x, attnNorm, qkv.f16, qkvBias, a.q, kc, vc, a.cos, a.sin, a.pos, dQkv, eps);
+                case Q8 -> t.task("qkv", QkvKernels::qkvQ8, new KernelContext(), a.x, attnNorm, qkv.quants, qkv.scales, qkvBias, a.q, kc, vc, a.cos, a.sin, a.pos, dQkv, eps);
+            }
+        });
+        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
+        g.rowTask("attn", c.heads(), () -> t.task("attn", AttentionKernels::attention, new KernelContext(), a.q, kc, vc, a.scores, a.att, a.pos, dAttn, scale));
+        linear(g, "wo", wo, a.att, a.x, a.pos, dWo, false);               // x += Wo · attn (residual fused)
+
         if (lw.sparse()) {
-            int E = c.experts(), K = c.expertsPerToken(), Fe = c.expertFfn();
-            DeviceMatrix router = DeviceMatrix.of(lw.router());
+            boolean shared = lw.sharedGate() != null;
+            int E = c.experts(), R = E + (shared ? 1 : 0), Fe = c.expertFfn();
+            // router rows read as floats; row E of a Qwen2-MoE router is the shared expert's gate
+            DeviceMatrix router = shared ? DeviceMatrix.of(DeviceMatrix.Format.F32, lw.router(), lw.sharedExpertGate())
+                    : DeviceMatrix.of(DeviceMatrix.Format.F32, lw.router());
             DeviceMatrix eg = DeviceMatrix.of(lw.expertGate()), eu = DeviceMatrix.of(lw.expertUp()), ed = DeviceMatrix.of(lw.expertDown());
-            for (DeviceMatrix m : new DeviceMatrix[]{router, eg, eu, ed}) g.weights(m.arrays());
-            matvec(g, "router", router, xb, rlog, 0);
-            int norm = c.normTopkProb() ? 1 : 0;
-            g.task("route", 1, 1, () -> t.task("route", RouterKernels::route, new KernelContext(), rlog, probs, ids, wts, E, K, norm));
-            gateUp(g, a, "expertGateUp", eg, eu, ids, K, Fe);
-            down(g, a, "expertDown", ed, ids, wts, K, H, 0);
-            if (lw.sharedGate() != null) {
-                DeviceMatrix seg = DeviceMatrix.of(lw.sharedExpertGate());
-                DeviceMatrix sgm = DeviceMatrix.of(lw.sharedGate()), sum = DeviceMatrix.of(lw.sharedUp()), sdm = DeviceMatrix.of(lw.sharedDown());
-                for (DeviceMatrix m : new DeviceMatrix[]{seg, sgm, sum, sdm}) g.weights(m.arrays());
-                matvec(g, "sharedGateLogit", seg, xb, sg, 0);
-                g.task("sharedSigmoid", 1, 1, () -> t.task("sharedSigmoid", LayerKernels::sigmoid1, new KernelContext(), sg, sgw));
-                gateUp(g, a, "sharedGateUp", sgm, sum, zeroIds, 1, c.sharedExpertFfn());
-                down(g, a, "sharedDown", sdm, zeroIds, sgw, 1, H, 1);
+            IntArray dNorm = ints(H, R), dRoute = ints(E, K, R, c.normTopkProb() ? 1 : 0, shared ? 1 : 0);
+            IntArray dGate = ints(H, Fe, K, 1), dDown = ints(H, Fe, K, 0);
+            g.weights(router.f32, dNorm, dRoute, dGate, dDown);
+            for (DeviceMatrix m : new DeviceMatrix[]{eg, eu, ed}) g.weights(m.arrays());
+            normRouter(g, a, ffnNorm, router.f32, dNorm, Math.max(1, R), eps);
+            g.rowTask("route", 1, () -> t.task("route", RouterKernels::route, new KernelContext(), a.rlog, a.probs, a.ids, a.wts, a.sgw, a.pos, dRoute));
+            gateUp(g, a, "expertGateUp", eg, eu, dGate, K * Fe);
+            down(g, a, "expertDown", ed, dDown);
+            if (shared) {
+                int Fs = c.sharedExpertFfn();
+                DeviceMatrix sg = DeviceMatrix.of(lw.sharedGate()), su = DeviceMatrix.of(lw.sharedUp()), sd = DeviceMatrix.of(lw.sharedDown());
+                IntArray dSGate = ints(H, Fs, 1, 0), dSDown = ints(H, Fs, 1, 1);
+                g.weights(dSGate, dSDown);
+                for (DeviceMatrix m : new DeviceMatrix[]{sg, su, sd}) g.weights(m.arrays());
+                gateUp(g, a, "sharedGateUp", sg, su, dSGate, Fs);
+                down(g, a, "sharedDown", sd, dSDown);
             }
         } else {
+            int F = lw.ffnGate().rows();
             DeviceMatrix fg = DeviceMatrix.of(lw.ffnGate()), fu = DeviceMatrix.of(lw.ffnUp()), fd = DeviceMatrix.of(lw.ffnDown());
+            FloatArray noRouter = new FloatArray(1);
+            IntArray dNorm = ints(H, 0), dGate = ints(H, F, 1, 0), dDown = ints(H, F, 1, 2);
+            g.weights(noRouter, dNorm, dGate, dDown);
             for (DeviceMatrix m : new DeviceMatrix[]{fg, fu, fd}) g.weights(m.arrays());
-            gateUp(g, a, "ffnGateUp", fg, fu, zeroIds, 1, lw.ffnGate().rows());
-            down(g, a, "ffnDown", fd, zeroIds, one, 1, H, 0);
+            normRouter(g, a, ffnNorm, noRouter, dNorm, 1, eps);
+            gateUp(g, a, "ffnGateUp", fg, fu, dGate, F);
+            down(g, a, "ffnDown", fd, dDown);
         }
-        g.task("residual", roundUp(H, L), L, () -> t.task("residual", LayerKernels::addInto, new KernelContext(), x, moe, H));
         persistShared(g, used);
         // the last layer on a device hands the hidden state on through the host, unless the logits follow there
-        if (last && l < c.layers() - 1) g.tg.transferToHost(DataTransferMode.EVERY_EXECUTION, x);
-        return g.finish();
+        if (last && l < nl - 1) t.transferToHost(DataTransferMode.EVERY_EXECUTION, a.x);
+        return t;
     }
 
+    /** {@code oneRow}: the LM head, over the single row the final norm leaves, whatever the call's row count. */
+    private void linear(G g, String id, DeviceMatrix m, FloatArray in, FloatArray out, IntArray pos, IntArray d, boolean oneRow) {
+        TaskGraph t = g.tg;
+        Runnable add = () -> {
+            switch (m.format) {
+                case F32 -> t.task(id, MatVecKernels::linearF32, new KernelContext(), m.f32, in, out, pos, d);
+                case F16 -> t.task(id, MatVecKernels::linearF16, new KernelContext(), m.f16, in, out, pos, d);
+                case Q8 -> t.task(id, MatVecKernels::linearQ8, new KernelContext(), m.quants, m.scales, in, out, pos, d);
+            }
+        };
+        if (oneRow) g.task(id, m.rows, add);
+        else g.rowTask(id, m.rows, add);
+    }
+
+    private void normRouter(G g, DeviceActivations a, FloatArray norm, FloatArray router, IntArray d, int groups, float eps) {
+        TaskGraph t = g.tg;
+        g.rowTask("ffnNorm", groups, () -> t.task("ffnNorm", LayerKernels::normRouter, new KernelContext(), a.x, norm, router, a.xb, a.rlog, a.pos, d, eps));
+    }
+
+    private void gateUp(G g, DeviceActivations a, String id, DeviceMatrix gm, DeviceMatrix um, IntArray d, int groups) {
+        TaskGraph t = g.tg;
+        if (gm.format != um.format) throw new IllegalStateException("gate and up projections differ in format");
+        g.rowTask(id, groups, () -> {
+            switch (gm.format) {
+                case F32 -> t.task(id, MatVecKernels::gateUpF32, new KernelContext(), gm.f32, um.f32, a.xb, a.ids, a.hb, a.pos, d);
+                case F16 -> t.task(id, MatVecKernels::gateUpF16, new KernelContext(), gm.f16, um.f16, a.xb, a.ids, a.hb, a.pos, d);
+                case Q8 -> t.task(id, MatVecKernels::gateUpQ8, new KernelContext(), gm.quants, gm.scales, um.quants, um.scales, a.xb, a.ids, a.hb, a.pos, d);
+            }
+        });
+    }
+
+    private void down(G g, DeviceActivations a, String id, DeviceMatrix dm, IntArray d) {
+        TaskGraph t = g.tg;
+        g.rowTask(id, c.hidden(), () -> {
+            switch (dm.format) {
+                case F32 -> t.task(id, MatVecKernels::downF32, new KernelContext(), dm.f32, a.hb, a.ids, a.wts, a.sgw, a.x, a.pos, d);
+                case F16 -> t.task(id, MatVecKernels::downF16, new KernelContext(), dm.f16, a.hb, a.ids, a.wts, a.sgw, a.x, a.pos, d);
+                case Q8 -> t.task(id, MatVecKernels::downQ8, new KernelContext(), dm.quants, dm.scales, a.hb, a.ids, a.wts, a.sgw, a.x, a.pos, d);
+            }
+        });
+    }
+
+    /** The final norm of the chunk's last row (into xb row 0) and the LM head over it. */
     private TaskGraph logitsGraph() {
         G g = new G("logits");
-        int H = c.hidden();
-        DeviceActivations a = acts[c.layers() - 1];
-        FloatArray x = a.x, xb = a.xb;
-        consumeShared(g, a, x, xb);
+        TaskGraph t = g.tg;
+        DeviceActivations a = acts[nl - 1];
+        consumeShared(g, a, a.x, a.xb, a.pos);
         FloatArray norm = FloatArray.fromArray(w.finalNorm());
         DeviceMatrix head = DeviceMatrix.of(w.lmHead());
-        g.weights(norm);
+        IntArray dNorm = ints(c.hidden(), 1), dHead = ints(c.vocabSize(), c.hidden(), 0);
+        g.weights(norm, dNorm, dHead);
         g.weights(head.arrays());
-        TaskGraph t = g.tg;
-        g.task("finalNorm", L, L, () -> t.task("finalNorm", LayerKernels::rmsnorm, new KernelContext(), x, norm, xb, H, c.rmsEps()));
-        matvec(g, "lmHead", head, xb, logits, 0);
+        float eps = c.rmsEps();
+        g.task("finalNorm", 1, () -> t.task("finalNorm", LayerKernels::rmsnorm, new KernelContext(), a.x, norm, a.xb, a.pos, dNorm, eps));
+        linear(g, "lmHead", head, a.xb, logits, a.pos, dHead, true);
         t.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
-        return g.finish();
+        return t;
     }
 
     /** Device bytes for weights (as stored on the device), KV caches and activations, per device of {@code devices} (layers, then the logits). */
-    static Map<TornadoDevice, Long> estimateBytes(ModelConfig c, Weights w, int ctx, TornadoDevice[] devices) {
+    static Map<TornadoDevice, Long> estimateBytes(ModelConfig c, Weights w, int ctx, int maxBatch, TornadoDevice[] devices) {
         Map<TornadoDevice, Long> need = new LinkedHashMap<>();
-        int F = Math.max(c.ffn(), Math.max(c.expertsPerToken() * c.expertFfn(), c.sharedExpertFfn()));
-        long acts = 4L * (4L * c.hidden() + 2L * c.qDim() + 2L * c.kvDim() + (long) c.heads() * ctx + F + 2L * c.experts()
-                + (long) ctx * c.headDim());
+        long acts = DeviceActivations.bytes(c, batchRows(c, ctx, maxBatch), ctx);
         for (int l = 0; l < c.layers(); l++) {
             long n = layerBytes(w.layers()[l], c, ctx);
             if (!need.containsKey(devices[l])) n += acts;   // one activation set per device
@@ -311,11 +337,11 @@ public final class TornadoDecoder implements Decoder {
 
     private static long layerBytes(LayerWeights l, ModelConfig c, int ctx) {
         long n = DeviceMatrix.deviceBytes(l.wq(), l.wk(), l.wv(), l.wo()) + 4L * (l.attnNorm().length + l.ffnNorm().length);
-        if (l.bq() != null) n += 4L * (l.bq().length + l.bk().length + l.bv().length);
+        n += 4L * (c.qDim() + 2L * c.kvDim());                                     // the q/k/v bias, zeros if none
         if (l.sparse()) {
-            n += DeviceMatrix.deviceBytes(l.router()) + DeviceMatrix.deviceBytes(l.expertGate()) + DeviceMatrix.deviceBytes(l.expertUp())
-                    + DeviceMatrix.deviceBytes(l.expertDown());
-            if (l.sharedGate() != null) n += DeviceMatrix.deviceBytes(l.sharedGate(), l.sharedUp(), l.sharedDown(), l.sharedExpertGate());
+            n += 4L * (l.router().rows() + (l.sharedGate() != null ? 1 : 0)) * l.router().cols();   // read as floats
+            n += DeviceMatrix.deviceBytes(l.expertGate()) + DeviceMatrix.deviceBytes(l.expertUp()) + DeviceMatrix.deviceBytes(l.expertDown());
+            if (l.sharedGate() != null) n += DeviceMatrix.deviceBytes(l.sharedGate(), l.sharedUp(), l.sharedDown());
         } else {
             n += DeviceMatrix.deviceBytes(l.ffnGate(), l.ffnUp(), l.ffnDown());
         }
@@ -330,6 +356,9 @@ public final class TornadoDecoder implements Decoder {
 
     @Override public void setTrace(Trace trace) {}
 
+    /** Rows the graphs take per launch (the prefill chunk). */
+    public int batchRows() { return batch; }
+
     /**
      * Turns TornadoVM's profiler on or off. It waits on every transfer and kernel event, which on
      * a GPU roughly halves decode speed, so the bench times with it off and profiles apart.
@@ -342,6 +371,24 @@ public final class TornadoDecoder implements Decoder {
             profiling = on;
         }
         return true;
+    }
+
+    /** One execution of every graph with zero rows: compiles the kernels and sends the weights before any real call. */
+    private void warmUp() {
+        resize(1);
+        for (DeviceActivations a : acts) {
+            a.pos.set(0, 0);
+            a.pos.set(1, 0);
+        }
+        for (int g = 0; g < graphNames.size(); g++) run(g);
+        executions = 0;                            // stats count the calls' executions only
+    }
+
+    /** Gives the row-sized tasks grids of {@code n} rows. */
+    private void resize(int n) {
+        if (n == gridRows) return;
+        for (var e : perRow.entrySet()) grids.addWorkerGrid(e.getKey(), grid(e.getValue() * n));
+        gridRows = n;
     }
 
     private void run(int graph) {
@@ -360,29 +407,42 @@ public final class TornadoDecoder implements Decoder {
         }
     }
 
+    /**
+     * Rows in chunks of up to {@link #batchRows()} (one at a time when every row's logits are
+     * wanted); a row's values do not depend on the chunk it runs in, so a prompt gives the same
+     * logits batched or stepwise. The host rewrites the input rows and pos for the next chunk
+     * only after execute() returned, and by then the uploads of the previous one are done:
+     * TornadoVM's OpenCL driver writes each kernel's argument frame with a blocking copy on the
+     * same in-order queue.
+     */
     @Override
     public void forward(float[] input, int T, int start, float[] out, boolean allRows) {
         if (start + T > ctx) {
             throw new IllegalArgumentException("sequence of " + (start + T) + " positions exceeds the context length " + ctx);
         }
         int H = c.hidden(), V = c.vocabSize();
+        int step = allRows ? 1 : batch;
         long t0 = System.nanoTime();
-        for (int t = 0; t < T; t++) {
-            MemorySegment.copy(input, t * H, acts[0].x.getSegment(), ValueLayout.JAVA_FLOAT, 0, H);
-            for (int l = 0; l < layerGraphs; l++) {
-                if (l > 0 && acts[l] != acts[l - 1]) {
-                    MemorySegment.copy(acts[l - 1].x.getSegment(), 0, acts[l].x.getSegment(), 0, 4L * H);   // device → device via the host
+        for (int c0 = 0; c0 < T; c0 += step) {
+            int n = Math.min(step, T - c0);
+            resize(n);
+            MemorySegment.copy(input, c0 * H, acts[0].x.getSegment(), ValueLayout.JAVA_FLOAT, 0, n * H);
+            for (int l = 0; l < nl; l++) {
+                DeviceActivations a = acts[l];
+                if (l == 0 || a != acts[l - 1]) {          // the first layer on a device: rows and position from the host
+                    if (l > 0) MemorySegment.copy(acts[l - 1].x.getSegment(), 0, a.x.getSegment(), 0, 4L * n * H);
+                    a.pos.set(0, start + c0);
+                    a.pos.set(1, n);
                 }
-                acts[l].pos.set(0, start + t);
                 run(l);
             }
-            boolean want = out != null && (allRows || t == T - 1);
-            if (want) {
-                run(layerGraphs);
-                MemorySegment.copy(logits.getSegment(), ValueLayout.JAVA_FLOAT, 0, out, allRows ? t * V : 0, V);
+            if (out != null && (allRows || c0 + n == T)) {
+                run(nl);
+                MemorySegment.copy(logits.getSegment(), ValueLayout.JAVA_FLOAT, 0, out, allRows ? c0 * V : 0, V);
             }
-            tokens++;
+            if (n > 1) batchedRows += n;
         }
+        rows += T;
         wallNanos += System.nanoTime() - t0;
     }
 
@@ -397,7 +457,9 @@ public final class TornadoDecoder implements Decoder {
         m.put("device", deviceName);
         m.put("graphs", graphNames.size());
         m.put("graph_executions", executions);
-        m.put("rows", tokens);
+        m.put("rows", rows);
+        m.put("prefill_batch", batch);
+        m.put("batched_rows", batchedRows);
         m.put("profiled_executions", profiledExecutions);
         m.put("kernel_ms", kernelNanos / 1e6);
         m.put("transfer_ms", transferNanos / 1e6);

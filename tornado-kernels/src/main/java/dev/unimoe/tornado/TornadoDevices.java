@@ -82,9 +82,9 @@ final class TornadoDevices {
         return (long) (Double.parseDouble(t) * mul);
     }
 
-    static TornadoDecoder open(ModelConfig config, Weights weights, int ctx, String spec) {
+    static TornadoDecoder open(ModelConfig config, Weights weights, int ctx, int maxBatch, String spec) {
         TornadoDevice[] devs = parse(spec, config.layers());
-        for (var e : TornadoDecoder.estimateBytes(config, weights, ctx, devs).entrySet()) {
+        for (var e : TornadoDecoder.estimateBytes(config, weights, ctx, maxBatch, devs).entrySet()) {
             long need = e.getValue(), cap = capacity(e.getKey());
             if (need > cap) {
                 throw new IllegalStateException(String.format(Locale.ROOT,
@@ -93,7 +93,7 @@ final class TornadoDevices {
                         need / 1048576.0, e.getKey().getDeviceName(), ctx, cap / 1048576.0));
             }
         }
-        return new TornadoDecoder(config, weights, ctx, devs, spec != null && spec.contains(","));
+        return new TornadoDecoder(config, weights, ctx, maxBatch, devs, spec != null && spec.contains(","));
     }
 
     static dev.unimoe.kernels.Kernels kernels() {

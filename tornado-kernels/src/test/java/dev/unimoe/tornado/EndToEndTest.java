@@ -49,7 +49,7 @@ class EndToEndTest {
              Safetensors ref = Safetensors.open(TestFixtures.path(fixture, "references.safetensors"))) {
             ModelConfig c = m.config();
             int V = c.vocabSize();
-            try (Decoder d = b.open(c, m.weights(), 64, 1, "0")) {
+            try (Decoder d = b.open(c, m.weights(), 64, 4, "0")) {     // prompts longer than 4 rows prefill in chunks
                 d.setProfiling(true);                              // the check below that kernels ran on the device
                 Forward cpu = new Forward(c, m.weights(), gguf ? new FloatActivationKernels() : CpuKernels.INSTANCE, 64, 16);
                 for (int p = 0; p < 3; p++) {

@@ -18,7 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
  * The moe-mixtral fixture with its matrices re-stored as F16 (device: ShortArray, decoded in the
  * kernels), BF16 (widened to F32 at load) and Q4_0 (converted to Q8 at load), against the CPU
  * decoder with float32 activations on the same weights: 20 greedy ids equal, last-row logits
- * within 1e-3 (summation-order differences only, see {@link EndToEndTest}).
+ * within 1e-3 (summation-order differences only, see {@link EndToEndTest}). The prompt goes
+ * through the batched kernels of each layout, the generated tokens through the one-row ones.
  */
 class FormatsEndToEndTest {
     @ParameterizedTest
@@ -29,7 +30,7 @@ class FormatsEndToEndTest {
             ModelConfig c = m.config();
             Weights w = ConvertedWeights.to(type, m.weights());
             int[] prompt = TestFixtures.ints(ref, "p0.input_ids");
-            try (Decoder d = new TornadoBackend().open(c, w, 64, 1, null)) {
+            try (Decoder d = new TornadoBackend().open(c, w, 64, 4, null)) {     // the prompt prefills in chunks of 4 rows
                 Forward cpu = new Forward(c, w, new FloatActivationKernels(), 64, 16);
                 float[] emb = new float[prompt.length * c.hidden()];
                 d.embed(prompt, 0, prompt.length, emb);

@@ -11,9 +11,10 @@ import java.util.Arrays;
 import java.util.SplittableRandom;
 
 /**
- * A prompt longer than a work-group's 64 lanes: every row's logits stepwise, the last row's from
- * one forward call over the whole prompt (positions rewritten), and decode steps after it, all
- * against the CPU decoder (tolerance as in {@link EndToEndTest}).
+ * A prompt longer than a work-group's 64 lanes and than one prefill chunk: every row's logits
+ * stepwise, the last row's from one forward call over the whole prompt (chunks of 32, 32, 32 and 4
+ * rows; positions rewritten), and decode steps after it, all against the CPU decoder (tolerance as
+ * in {@link EndToEndTest}).
  */
 class LongPromptTest {
     @Test
@@ -35,7 +36,7 @@ class LongPromptTest {
                             "stepwise row " + t);
                 }
                 float[] last = new float[V];
-                d.forward(emb, T, 0, last, false);                 // the whole prompt in one call
+                d.forward(emb, T, 0, last, false);                 // the whole prompt in one call, batched
                 EndToEndTest.assertClose(Arrays.copyOfRange(want, (T - 1) * V, T * V), last, 1e-3f, "last row");
                 float[] row = new float[H], a = new float[V], b = new float[V];
                 for (int s = 0; s < 3; s++) {                      // decode after it
