@@ -4,6 +4,8 @@ import dev.unimoe.model.Model;
 import dev.unimoe.runtime.Backend;
 import dev.unimoe.runtime.Backends;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -71,15 +73,17 @@ class TornadoBackendTest {
 
     /**
      * Layer 0 on device 0 and layer 1 (and the logits) on device 1: the hidden state crosses
-     * between two OpenCL devices every token. The build gives PoCL two devices (POCL_DEVICES).
+     * between two OpenCL devices every token, and with a batch of 4 every prompt chunk of up to
+     * 4 rows. The build gives PoCL two devices (POCL_DEVICES).
      */
-    @Test
-    void layersSplitOverTwoDevicesRunTheSameTokens() throws Exception {
+    @ParameterizedTest(name = "batch {0}")
+    @ValueSource(ints = {1, 4})
+    void layersSplitOverTwoDevicesRunTheSameTokens(int batch) throws Exception {
         Backend b = new TornadoBackend();
         org.junit.jupiter.api.Assumptions.assumeTrue(b.devices().size() >= 2, "one OpenCL device only: " + b.devices());
         try (Model m = Model.load(TestFixtures.path("moe-mixtral"), null);
              dev.unimoe.formats.Safetensors ref = dev.unimoe.formats.Safetensors.open(TestFixtures.path("moe-mixtral", "references.safetensors"));
-             dev.unimoe.model.Decoder d = b.open(m.config(), m.weights(), 64, 1, "0,1")) {
+             dev.unimoe.model.Decoder d = b.open(m.config(), m.weights(), 64, batch, "0,1")) {
             assertTrue(String.valueOf(d.stats().get("device")).contains("graphs:"), "not split: " + d.stats());
             int[] prompt = TestFixtures.ints(ref, "p1.input_ids"), expected = TestFixtures.ints(ref, "p1.greedy_ids");
             int[] got = new dev.unimoe.model.Generator(d).generate(prompt, 20, dev.unimoe.model.Sampler.greedy(), null, null).generated();
