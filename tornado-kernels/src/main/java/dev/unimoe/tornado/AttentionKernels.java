@@ -10,7 +10,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * [ctx, kvDim] (decode is the case of one row; a batched prefill row sees the rows before it,
  * which the q/k/v launch before this one has written): one work-group per (row, query
  * head); scores in a global scratch [rows, heads, ctx]; max-subtracted softmax and the weighted
- * sum of V in position order, as the CPU {@code Attention} does. d = [heads, kvHeads, headDim, ctx].
+ * sum of V in position order, as the CPU {@code Attention} does.
  * A group past the call's rows attends over no positions and stores nothing, but reaches every
  * barrier (see {@link MatVecKernels}).
  */
@@ -20,8 +20,7 @@ public final class AttentionKernels {
     private AttentionKernels() {}
 
     public static void attention(KernelContext c, FloatArray q, FloatArray kc, FloatArray vc, FloatArray scores, FloatArray out,
-                                 IntArray pos, IntArray d, float scale) {
-        int heads = d.get(0), kvHeads = d.get(1), hd = d.get(2), ctx = d.get(3);
+                                 IntArray pos, int heads, int kvHeads, int hd, int ctx, float scale) {
         int t = c.groupIdx / heads, h = c.groupIdx % heads, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0;
         float[] p = c.allocateFloatLocalArray(LOCAL);

@@ -17,10 +17,9 @@ public final class LayerKernels {
 
     /**
      * XB[t] = X[t]·inv·w for rows t &lt; pos[1], one work-group per row; with last != 0 only the
-     * batch's last row, written to XB[0] (the logits of a prefill). d = [H, last].
+     * batch's last row, written to XB[0] (the logits of a prefill).
      */
-    public static void rmsnorm(KernelContext c, FloatArray x, FloatArray w, FloatArray out, IntArray pos, IntArray d, float eps) {
-        int n = d.get(0), last = d.get(1);
+    public static void rmsnorm(KernelContext c, FloatArray x, FloatArray w, FloatArray out, IntArray pos, int n, int last, float eps) {
         int t = c.groupIdx, lid = c.localIdx, lsz = c.localGroupSizeX;
         int src = last != 0 ? pos.get(1) - 1 : t;
         int live = (last != 0 ? t == 0 : t < pos.get(1)) ? 1 : 0, m = live * n;
@@ -44,11 +43,10 @@ public final class LayerKernels {
      * The FFN norm and the router in one launch: G = max(R, 1) work-groups per row t &lt; pos[1];
      * each normalises X[t], writes its share of XB[t] and, for u &lt; R, the router logit
      * RLOG[t, u] = router[u]·XB[t] (row E of a Qwen2-MoE router is the shared expert's gate).
-     * d = [H, R].
      */
     public static void normRouter(KernelContext c, FloatArray x, FloatArray w, FloatArray router, FloatArray xb, FloatArray rlog,
-                                  IntArray pos, IntArray d, float eps) {
-        int n = d.get(0), R = d.get(1), G = R > 0 ? R : 1;
+                                  IntArray pos, int n, int R, float eps) {
+        int G = R > 0 ? R : 1;
         int t = c.groupIdx / G, u = c.groupIdx % G, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0, m = live * n, logit = live == 1 && u < R ? 1 : 0;
         float[] p = c.allocateFloatLocalArray(LOCAL);

@@ -20,15 +20,19 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * (LLVM 15) compiles such kernels into code that writes outside its buffers, which corrupted the
  * KV cache and the host heap at random rows. The same holds for every kernel of this package.
  *
+ * <p>Sizes are scalar parameters: TornadoVM compiles a kernel per task with its scalar arguments
+ * as constants, so loop bounds and strides are known to the OpenCL compiler (on PoCL the LM head
+ * ran twice as fast as with the sizes read from an array). Anything that changes between calls,
+ * such as the position and row count in {@code pos}, must therefore come in an array.
+ *
  * <p>Three shapes per layout:
  * <ul>
- * <li>{@code linear}: Y[t] = W·X[t], or Y[t] += W·X[t] (the residual) when acc != 0;
- *     d = [rows, cols, acc].</li>
+ * <li>{@code linear}: Y[t] = W·X[t], or Y[t] += W·X[t] (the residual) when acc != 0.</li>
  * <li>{@code gateUp}: the experts' gate and up rows over XB[t], fused with SwiGLU:
  *     HB[t, j, r] = silu(G_e[r]·x)·(U_e[r]·x), e = IDS[t, j] as routed on the device when
- *     routed != 0, else expert 0 (a dense FFN or the shared expert). d = [H, F, K, routed].</li>
+ *     routed != 0, else expert 0 (a dense FFN or the shared expert).</li>
  * <li>{@code down}: X[t, r] += Σ_j w_j · D_{e_j}[r]·HB[t, j] in slot order, the weights being the
- *     routed ones (mode 0), the shared expert's gate (mode 1) or 1 (mode 2); d = [H, F, K, mode].</li>
+ *     routed ones (mode 0), the shared expert's gate (mode 1) or 1 (mode 2).</li>
  * </ul>
  */
 public final class MatVecKernels {
@@ -62,8 +66,7 @@ public final class MatVecKernels {
     }
 
     // ---------------------------------------------------------------- Y[t] (+)= W X[t]
-    public static void linearF32(KernelContext c, FloatArray w, FloatArray x, FloatArray y, IntArray pos, IntArray d) {
-        int rows = d.get(0), cols = d.get(1), acc = d.get(2);
+    public static void linearF32(KernelContext c, FloatArray w, FloatArray x, FloatArray y, IntArray pos, int rows, int cols, int acc) {
         int t = c.groupIdx / rows, r = c.groupIdx % rows, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0, n = live * cols;
         float[] p = c.allocateFloatLocalArray(LOCAL);
@@ -83,8 +86,7 @@ public final class MatVecKernels {
         }
     }
 
-    public static void linearF16(KernelContext c, ShortArray w, FloatArray x, FloatArray y, IntArray pos, IntArray d) {
-        int rows = d.get(0), cols = d.get(1), acc = d.get(2);
+    public static void linearF16(KernelContext c, ShortArray w, FloatArray x, FloatArray y, IntArray pos, int rows, int cols, int acc) {
         int t = c.groupIdx / rows, r = c.groupIdx % rows, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0, n = live * cols;
         float[] p = c.allocateFloatLocalArray(LOCAL);
@@ -104,8 +106,7 @@ public final class MatVecKernels {
         }
     }
 
-    public static void linearQ8(KernelContext c, Int8Array wq, FloatArray ws, FloatArray x, FloatArray y, IntArray pos, IntArray d) {
-        int rows = d.get(0), cols = d.get(1), acc = d.get(2);
+    public static void linearQ8(KernelContext c, Int8Array wq, FloatArray ws, FloatArray x, FloatArray y, IntArray pos, int rows, int cols, int acc) {
         int t = c.groupIdx / rows, r = c.groupIdx % rows, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0;
         float[] p = c.allocateFloatLocalArray(LOCAL);
@@ -131,14 +132,13 @@ public final class MatVecKernels {
     }
 
     // ---------------------------------------------------------------- HB[t, j, r] = silu(G_e[r]·x)·(U_e[r]·x)
-    public static void gateUpF32(KernelContext c, FloatArray wg, FloatArray wu, FloatArray xb, IntArray ids, FloatArray hb, IntArray pos, IntArray d) {
-        int H = d.get(0), F = d.get(1), K = d.get(2);
+    public static void gateUpF32(KernelContext c, FloatArray wg, FloatArray wu, FloatArray xb, IntArray ids, FloatArray hb, IntArray pos, int H, int F, int K, int routed) {
         int t = c.groupIdx / (K * F), j = (c.groupIdx % (K * F)) / F, r = c.groupIdx % F;
         int lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0, n = live * H;
         float[] pg = c.allocateFloatLocalArray(LOCAL);
         float[] pu = c.allocateFloatLocalArray(LOCAL);
-        int e = d.get(3) != 0 && live == 1 ? ids.get(t * K + j) : 0;
+        int e = routed != 0 && live == 1 ? ids.get(t * K + j) : 0;
         int row = e * F + r, xo = t * H;
         float sg = 0f, su = 0f;
         int base = row * H;
@@ -159,14 +159,13 @@ public final class MatVecKernels {
         if (lid == 0 && live == 1) hb.set((t * K + j) * F + r, silu(pg[0]) * pu[0]);
     }
 
-    public static void gateUpF16(KernelContext c, ShortArray wg, ShortArray wu, FloatArray xb, IntArray ids, FloatArray hb, IntArray pos, IntArray d) {
-        int H = d.get(0), F = d.get(1), K = d.get(2);
+    public static void gateUpF16(KernelContext c, ShortArray wg, ShortArray wu, FloatArray xb, IntArray ids, FloatArray hb, IntArray pos, int H, int F, int K, int routed) {
         int t = c.groupIdx / (K * F), j = (c.groupIdx % (K * F)) / F, r = c.groupIdx % F;
         int lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0, n = live * H;
         float[] pg = c.allocateFloatLocalArray(LOCAL);
         float[] pu = c.allocateFloatLocalArray(LOCAL);
-        int e = d.get(3) != 0 && live == 1 ? ids.get(t * K + j) : 0;
+        int e = routed != 0 && live == 1 ? ids.get(t * K + j) : 0;
         int row = e * F + r, xo = t * H;
         float sg = 0f, su = 0f;
         int base = row * H;
@@ -187,14 +186,13 @@ public final class MatVecKernels {
         if (lid == 0 && live == 1) hb.set((t * K + j) * F + r, silu(pg[0]) * pu[0]);
     }
 
-    public static void gateUpQ8(KernelContext c, Int8Array qg, FloatArray sg8, Int8Array qu, FloatArray su8, FloatArray xb, IntArray ids, FloatArray hb, IntArray pos, IntArray d) {
-        int H = d.get(0), F = d.get(1), K = d.get(2);
+    public static void gateUpQ8(KernelContext c, Int8Array qg, FloatArray sg8, Int8Array qu, FloatArray su8, FloatArray xb, IntArray ids, FloatArray hb, IntArray pos, int H, int F, int K, int routed) {
         int t = c.groupIdx / (K * F), j = (c.groupIdx % (K * F)) / F, r = c.groupIdx % F;
         int lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0;
         float[] pg = c.allocateFloatLocalArray(LOCAL);
         float[] pu = c.allocateFloatLocalArray(LOCAL);
-        int e = d.get(3) != 0 && live == 1 ? ids.get(t * K + j) : 0;
+        int e = routed != 0 && live == 1 ? ids.get(t * K + j) : 0;
         int row = e * F + r, xo = t * H;
         float sg = 0f, su = 0f;
         int nb = H / 32;
@@ -222,8 +220,7 @@ public final class MatVecKernels {
     }
 
     // ---------------------------------------------------------------- X[t, r] += Σ_j w_j · D_e[r]·HB[t, j]
-    public static void downF32(KernelContext c, FloatArray w, FloatArray hb, IntArray ids, FloatArray wts, FloatArray sgw, FloatArray x, IntArray pos, IntArray d) {
-        int H = d.get(0), F = d.get(1), K = d.get(2), mode = d.get(3);
+    public static void downF32(KernelContext c, FloatArray w, FloatArray hb, IntArray ids, FloatArray wts, FloatArray sgw, FloatArray x, IntArray pos, int H, int F, int K, int mode) {
         int t = c.groupIdx / H, row = c.groupIdx % H, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0, n = live * F;
         float[] p = c.allocateFloatLocalArray(LOCAL);
@@ -245,8 +242,7 @@ public final class MatVecKernels {
         if (lid == 0 && live == 1) x.set(t * H + row, x.get(t * H + row) + total);
     }
 
-    public static void downF16(KernelContext c, ShortArray w, FloatArray hb, IntArray ids, FloatArray wts, FloatArray sgw, FloatArray x, IntArray pos, IntArray d) {
-        int H = d.get(0), F = d.get(1), K = d.get(2), mode = d.get(3);
+    public static void downF16(KernelContext c, ShortArray w, FloatArray hb, IntArray ids, FloatArray wts, FloatArray sgw, FloatArray x, IntArray pos, int H, int F, int K, int mode) {
         int t = c.groupIdx / H, row = c.groupIdx % H, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0, n = live * F;
         float[] p = c.allocateFloatLocalArray(LOCAL);
@@ -268,8 +264,7 @@ public final class MatVecKernels {
         if (lid == 0 && live == 1) x.set(t * H + row, x.get(t * H + row) + total);
     }
 
-    public static void downQ8(KernelContext c, Int8Array q, FloatArray sc, FloatArray hb, IntArray ids, FloatArray wts, FloatArray sgw, FloatArray x, IntArray pos, IntArray d) {
-        int H = d.get(0), F = d.get(1), K = d.get(2), mode = d.get(3);
+    public static void downQ8(KernelContext c, Int8Array q, FloatArray sc, FloatArray hb, IntArray ids, FloatArray wts, FloatArray sgw, FloatArray x, IntArray pos, int H, int F, int K, int mode) {
         int t = c.groupIdx / H, row = c.groupIdx % H, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0;
         float[] p = c.allocateFloatLocalArray(LOCAL);

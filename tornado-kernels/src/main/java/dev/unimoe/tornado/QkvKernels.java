@@ -21,8 +21,7 @@ import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
  * A group past the call's rows reduces nothing and stores nothing, but reaches every barrier (see
  * {@link MatVecKernels}).
  *
- * <p>d = [H, heads, kvHeads, half, pairwise]. One kernel per weight layout (TornadoVM kernels take
- * concrete array types).
+ * <p>One kernel per weight layout (TornadoVM kernels take concrete array types).
  */
 public final class QkvKernels {
     private static final int L = MatVecKernels.LOCAL;
@@ -75,8 +74,9 @@ public final class QkvKernels {
     }
 
     public static void qkvF32(KernelContext c, FloatArray x, FloatArray norm, FloatArray w, FloatArray bias, FloatArray q,
-                              FloatArray kc, FloatArray vc, FloatArray cos, FloatArray sin, IntArray pos, IntArray d, float eps) {
-        int H = d.get(0), heads = d.get(1), kvHeads = d.get(2), half = d.get(3), pairwise = d.get(4);
+                              FloatArray kc, FloatArray vc, FloatArray cos, FloatArray sin, IntArray pos,
+                              int H, int heads, int kvHeads, int halfDim, int pairwise, float eps) {
+        int half = halfDim;      // (a parameter may not be called half in OpenCL C)
         int P = heads * half + kvHeads * half + kvHeads * 2 * half;
         int t = c.groupIdx / P, u = c.groupIdx % P, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0, n = live * H;
@@ -116,8 +116,9 @@ public final class QkvKernels {
     }
 
     public static void qkvF16(KernelContext c, FloatArray x, FloatArray norm, ShortArray w, FloatArray bias, FloatArray q,
-                              FloatArray kc, FloatArray vc, FloatArray cos, FloatArray sin, IntArray pos, IntArray d, float eps) {
-        int H = d.get(0), heads = d.get(1), kvHeads = d.get(2), half = d.get(3), pairwise = d.get(4);
+                              FloatArray kc, FloatArray vc, FloatArray cos, FloatArray sin, IntArray pos,
+                              int H, int heads, int kvHeads, int halfDim, int pairwise, float eps) {
+        int half = halfDim;      // (a parameter may not be called half in OpenCL C)
         int P = heads * half + kvHeads * half + kvHeads * 2 * half;
         int t = c.groupIdx / P, u = c.groupIdx % P, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0, n = live * H;
@@ -157,8 +158,9 @@ public final class QkvKernels {
     }
 
     public static void qkvQ8(KernelContext c, FloatArray x, FloatArray norm, Int8Array wq, FloatArray ws, FloatArray bias, FloatArray q,
-                             FloatArray kc, FloatArray vc, FloatArray cos, FloatArray sin, IntArray pos, IntArray d, float eps) {
-        int H = d.get(0), heads = d.get(1), kvHeads = d.get(2), half = d.get(3), pairwise = d.get(4);
+                             FloatArray kc, FloatArray vc, FloatArray cos, FloatArray sin, IntArray pos,
+                              int H, int heads, int kvHeads, int halfDim, int pairwise, float eps) {
+        int half = halfDim;      // (a parameter may not be called half in OpenCL C)
         int P = heads * half + kvHeads * half + kvHeads * 2 * half;
         int t = c.groupIdx / P, u = c.groupIdx % P, lid = c.localIdx, lsz = c.localGroupSizeX;
         int live = t < pos.get(1) ? 1 : 0, n = live * H;

@@ -11,15 +11,16 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  * (largest first, lower index on ties, as {@code Router}), optional renormalisation, then the k
  * (id, weight) pairs sorted by expert id so the down kernel sums experts in ascending order, as
  * the CPU path does. With a shared expert, logit E of the row is its gate: sgw[t] = sigmoid.
- * d = [E, K, R (router rows per token), norm, shared].
+ * R: router logits per row (E, or E + 1 with the shared expert's gate).
  */
 public final class RouterKernels {
     private RouterKernels() {}
 
-    public static void route(KernelContext c, FloatArray rlog, FloatArray probs, IntArray ids, FloatArray wts, FloatArray sgw, IntArray pos, IntArray d) {
+    public static void route(KernelContext c, FloatArray rlog, FloatArray probs, IntArray ids, FloatArray wts, FloatArray sgw, IntArray pos,
+                             int e, int k, int R, int norm, int shared) {
         int t = c.groupIdx;
         if (t < pos.get(1) && c.localIdx == 0) {
-            int e = d.get(0), k = d.get(1), lo = t * d.get(2), po = t * e, io = t * k;
+            int lo = t * R, po = t * e, io = t * k;
             float mx = -3.0e38f;
             for (int i = 0; i < e; i++) mx = TornadoMath.max(mx, rlog.get(lo + i));
             float sum = 0f;
@@ -51,7 +52,7 @@ public final class RouterKernels {
                 wts.set(io + j, bp);
                 tot += bp;
             }
-            if (d.get(3) != 0) {
+            if (norm != 0) {
                 for (int j = 0; j < k; j++) wts.set(io + j, wts.get(io + j) / tot);
             }
             for (int a = 1; a < k; a++) {
@@ -66,7 +67,7 @@ public final class RouterKernels {
                     }
                 }
             }
-            if (d.get(4) != 0) sgw.set(t, 1.0f / (1.0f + TornadoMath.exp(-rlog.get(lo + e))));
+            if (shared != 0) sgw.set(t, 1.0f / (1.0f + TornadoMath.exp(-rlog.get(lo + e))));
         }
     }
 }

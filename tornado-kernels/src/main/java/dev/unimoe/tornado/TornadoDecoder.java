@@ -123,10 +123,6 @@ public final class TornadoDecoder implements Decoder {
         return Math.max(1, Math.min(cap, maxBatch));
     }
 
-    private static IntArray ints(int... v) {
-        return IntArray.fromArray(v);
-    }
-
     /** Builds a graph: shared objects it uses are consumed from the graph that last held them, then persisted. */
     private final class G {
         final String name;
@@ -203,23 +199,26 @@ public final class TornadoDecoder implements Decoder {
         FloatArray attnNorm = FloatArray.fromArray(lw.attnNorm()), ffnNorm = FloatArray.fromArray(lw.ffnNorm()), qkvBias = FloatArray.fromArray(bias);
         FloatArray kc = new FloatArray(ctx * kvd), vc = new FloatArray(ctx * kvd);
         DeviceMatrix qkv = DeviceMatrix.of(lw.wq(), lw.wk(), lw.wv()), wo = DeviceMatrix.of(lw.wo());
-        IntArray dQkv = ints(H, c.heads(), c.kvHeads(), half, c.ropePairwise() ? 1 : 0), dAttn = ints(c.heads(), c.kvHeads(), c.headDim(), ctx);
-        IntArray dWo = ints(H, qd, 1);
-        g.weights(attnNorm, ffnNorm, qkvBias, kc, vc, dQkv, dAttn, dWo);
+        g.weights(attnNorm, ffnNorm, qkvBias, kc, vc);
         g.weights(qkv.arrays());
         g.weights(wo.arrays());
+        int heads = c.heads(), kvHeads = c.kvHeads(), hd = c.headDim(), pairwise = c.ropePairwise() ? 1 : 0;
         float eps = c.rmsEps();
 
-        g.rowTask("qkv", c.heads() * half + c.kvHeads() * half + kvd, () -> {
+        g.rowTask("qkv", heads * half + kvHeads * half + kvd, () -> {
             switch (qkv.format) {
-                case F32 -> t.task("qkv", QkvKernels::qkvF32, new KernelContext(), a.x, attnNorm, qkv.f32, qkvBias, a.q, kc, vc, a.cos, a.sin, a.pos, dQkv, eps);
-                case F16 -> t.task("qkv", QkvKernels::qkvF16, new KernelContext(), a.x, attnNorm, qkv.f16, qkvBias, a.q, kc, vc, a.cos, a.sin, a.pos, dQkv, eps);
-                case Q8 -> t.task("qkv", QkvKernels::qkvQ8, new KernelContext(), a.x, attnNorm, qkv.quants, qkv.scales, qkvBias, a.q, kc, vc, a.cos, a.sin, a.pos, dQkv, eps);
+                case F32 -> t.task("qkv", QkvKernels::qkvF32, new KernelContext(), a.x, attnNorm, qkv.f32, qkvBias, a.q, kc, vc, a.cos, a.sin, a.pos,
+                        H, heads, kvHeads, half, pairwise, eps);
+                case F16 -> t.task("qkv", QkvKernels::qkvF16, new KernelContext(), a.x, attnNorm, qkv.f16, qkvBias, a.q, kc, vc, a.cos, a.sin, a.pos,
+                        H, heads, kvHeads, half, pairwise, eps);
+                case Q8 -> t.task("qkv", QkvKernels::qkvQ8, new KernelContext(), a.x, attnNorm, qkv.quants, qkv.scales, qkvBias, a.q, kc, vc, a.cos, a.sin, a.pos,
+                        H, heads, kvHeads, half, pairwise, eps);
             }
         });
-        float scale = (float) (1.0 / Math.sqrt(c.headDim()));
-        g.rowTask("attn", c.heads(), () -> t.task("attn", AttentionKernels::attention, new KernelContext(), a.q, kc, vc, a.scores, a.att, a.pos, dAttn, scale));
-        linear(g, "wo", wo, a.att, a.x, a.pos, dWo, false);               // x += Wo · attn (residual fused)
+        float scale = (float) (1.0 / Math.sqrt(hd));
+        g.rowTask("attn", heads, () -> t.task("attn", AttentionKernels::attention, new KernelContext(), a.q, kc, vc, a.scores, a.att, a.pos,
+                heads, kvHeads, hd, ctx, scale));
+        linear(g, "wo", wo, a.att, a.x, a.pos, 1, false);                 // x += Wo · attn (residual fused)
 
         if (lw.sparse()) {
             boolean shared = lw.sharedGate() != null;
@@ -228,33 +227,30 @@ public final class TornadoDecoder implements Decoder {
             DeviceMatrix router = shared ? DeviceMatrix.of(DeviceMatrix.Format.F32, lw.router(), lw.sharedExpertGate())
                     : DeviceMatrix.of(DeviceMatrix.Format.F32, lw.router());
             DeviceMatrix eg = DeviceMatrix.of(lw.expertGate()), eu = DeviceMatrix.of(lw.expertUp()), ed = DeviceMatrix.of(lw.expertDown());
-            IntArray dNorm = ints(H, R), dRoute = ints(E, K, R, c.normTopkProb() ? 1 : 0, shared ? 1 : 0);
-            IntArray dGate = ints(H, Fe, K, 1), dDown = ints(H, Fe, K, 0);
-            g.weights(router.f32, dNorm, dRoute, dGate, dDown);
+            int norm = c.normTopkProb() ? 1 : 0, withShared = shared ? 1 : 0;
+            g.weights(router.f32);
             for (DeviceMatrix m : new DeviceMatrix[]{eg, eu, ed}) g.weights(m.arrays());
-            normRouter(g, a, ffnNorm, router.f32, dNorm, Math.max(1, R), eps);
-            g.rowTask("route", 1, () -> t.task("route", RouterKernels::route, new KernelContext(), a.rlog, a.probs, a.ids, a.wts, a.sgw, a.pos, dRoute));
-            gateUp(g, a, "expertGateUp", eg, eu, dGate, K * Fe);
-            down(g, a, "expertDown", ed, dDown);
+            normRouter(g, a, ffnNorm, router.f32, R, eps);
+            g.rowTask("route", 1, () -> t.task("route", RouterKernels::route, new KernelContext(), a.rlog, a.probs, a.ids, a.wts, a.sgw, a.pos,
+                    E, K, R, norm, withShared));
+            gateUp(g, a, "expertGateUp", eg, eu, Fe, K, 1);
+            down(g, a, "expertDown", ed, Fe, K, 0);
             if (shared) {
                 int Fs = c.sharedExpertFfn();
                 DeviceMatrix sg = DeviceMatrix.of(lw.sharedGate()), su = DeviceMatrix.of(lw.sharedUp()), sd = DeviceMatrix.of(lw.sharedDown());
-                IntArray dSGate = ints(H, Fs, 1, 0), dSDown = ints(H, Fs, 1, 1);
-                g.weights(dSGate, dSDown);
                 for (DeviceMatrix m : new DeviceMatrix[]{sg, su, sd}) g.weights(m.arrays());
-                gateUp(g, a, "sharedGateUp", sg, su, dSGate, Fs);
-                down(g, a, "sharedDown", sd, dSDown);
+                gateUp(g, a, "sharedGateUp", sg, su, Fs, 1, 0);
+                down(g, a, "sharedDown", sd, Fs, 1, 1);
             }
         } else {
             int F = lw.ffnGate().rows();
             DeviceMatrix fg = DeviceMatrix.of(lw.ffnGate()), fu = DeviceMatrix.of(lw.ffnUp()), fd = DeviceMatrix.of(lw.ffnDown());
             FloatArray noRouter = new FloatArray(1);
-            IntArray dNorm = ints(H, 0), dGate = ints(H, F, 1, 0), dDown = ints(H, F, 1, 2);
-            g.weights(noRouter, dNorm, dGate, dDown);
+            g.weights(noRouter);
             for (DeviceMatrix m : new DeviceMatrix[]{fg, fu, fd}) g.weights(m.arrays());
-            normRouter(g, a, ffnNorm, noRouter, dNorm, 1, eps);
-            gateUp(g, a, "ffnGateUp", fg, fu, dGate, F);
-            down(g, a, "ffnDown", fd, dDown);
+            normRouter(g, a, ffnNorm, noRouter, 0, eps);
+            gateUp(g, a, "ffnGateUp", fg, fu, F, 1, 0);
+            down(g, a, "ffnDown", fd, F, 1, 2);
         }
         persistShared(g, used);
         // the last layer on a device hands the hidden state on through the host, unless the logits follow there
@@ -263,43 +259,52 @@ public final class TornadoDecoder implements Decoder {
     }
 
     /** {@code oneRow}: the LM head, over the single row the final norm leaves, whatever the call's row count. */
-    private void linear(G g, String id, DeviceMatrix m, FloatArray in, FloatArray out, IntArray pos, IntArray d, boolean oneRow) {
+    private void linear(G g, String id, DeviceMatrix m, FloatArray in, FloatArray out, IntArray pos, int acc, boolean oneRow) {
         TaskGraph t = g.tg;
+        int rows = m.rows, cols = m.cols;
         Runnable add = () -> {
             switch (m.format) {
-                case F32 -> t.task(id, MatVecKernels::linearF32, new KernelContext(), m.f32, in, out, pos, d);
-                case F16 -> t.task(id, MatVecKernels::linearF16, new KernelContext(), m.f16, in, out, pos, d);
-                case Q8 -> t.task(id, MatVecKernels::linearQ8, new KernelContext(), m.quants, m.scales, in, out, pos, d);
+                case F32 -> t.task(id, MatVecKernels::linearF32, new KernelContext(), m.f32, in, out, pos, rows, cols, acc);
+                case F16 -> t.task(id, MatVecKernels::linearF16, new KernelContext(), m.f16, in, out, pos, rows, cols, acc);
+                case Q8 -> t.task(id, MatVecKernels::linearQ8, new KernelContext(), m.quants, m.scales, in, out, pos, rows, cols, acc);
             }
         };
         if (oneRow) g.task(id, m.rows, add);
         else g.rowTask(id, m.rows, add);
     }
 
-    private void normRouter(G g, DeviceActivations a, FloatArray norm, FloatArray router, IntArray d, int groups, float eps) {
+    /** The FFN norm with the R router logits of a row (R = 0: a dense layer's norm alone). */
+    private void normRouter(G g, DeviceActivations a, FloatArray norm, FloatArray router, int R, float eps) {
         TaskGraph t = g.tg;
-        g.rowTask("ffnNorm", groups, () -> t.task("ffnNorm", LayerKernels::normRouter, new KernelContext(), a.x, norm, router, a.xb, a.rlog, a.pos, d, eps));
+        int H = c.hidden();
+        g.rowTask("ffnNorm", Math.max(1, R), () -> t.task("ffnNorm", LayerKernels::normRouter, new KernelContext(), a.x, norm, router, a.xb, a.rlog, a.pos,
+                H, R, eps));
     }
 
-    private void gateUp(G g, DeviceActivations a, String id, DeviceMatrix gm, DeviceMatrix um, IntArray d, int groups) {
+    /** K slots of F gate/up rows per row: the routed experts ({@code routed}), else expert 0 of the stack. */
+    private void gateUp(G g, DeviceActivations a, String id, DeviceMatrix gm, DeviceMatrix um, int F, int K, int routed) {
         TaskGraph t = g.tg;
+        int H = c.hidden();
         if (gm.format != um.format) throw new IllegalStateException("gate and up projections differ in format");
-        g.rowTask(id, groups, () -> {
+        g.rowTask(id, K * F, () -> {
             switch (gm.format) {
-                case F32 -> t.task(id, MatVecKernels::gateUpF32, new KernelContext(), gm.f32, um.f32, a.xb, a.ids, a.hb, a.pos, d);
-                case F16 -> t.task(id, MatVecKernels::gateUpF16, new KernelContext(), gm.f16, um.f16, a.xb, a.ids, a.hb, a.pos, d);
-                case Q8 -> t.task(id, MatVecKernels::gateUpQ8, new KernelContext(), gm.quants, gm.scales, um.quants, um.scales, a.xb, a.ids, a.hb, a.pos, d);
+                case F32 -> t.task(id, MatVecKernels::gateUpF32, new KernelContext(), gm.f32, um.f32, a.xb, a.ids, a.hb, a.pos, H, F, K, routed);
+                case F16 -> t.task(id, MatVecKernels::gateUpF16, new KernelContext(), gm.f16, um.f16, a.xb, a.ids, a.hb, a.pos, H, F, K, routed);
+                case Q8 -> t.task(id, MatVecKernels::gateUpQ8, new KernelContext(), gm.quants, gm.scales, um.quants, um.scales, a.xb, a.ids, a.hb, a.pos,
+                        H, F, K, routed);
             }
         });
     }
 
-    private void down(G g, DeviceActivations a, String id, DeviceMatrix dm, IntArray d) {
+    /** x += the K slots' down products, weighted as {@code mode} says (see {@link MatVecKernels}). */
+    private void down(G g, DeviceActivations a, String id, DeviceMatrix dm, int F, int K, int mode) {
         TaskGraph t = g.tg;
-        g.rowTask(id, c.hidden(), () -> {
+        int H = c.hidden();
+        g.rowTask(id, H, () -> {
             switch (dm.format) {
-                case F32 -> t.task(id, MatVecKernels::downF32, new KernelContext(), dm.f32, a.hb, a.ids, a.wts, a.sgw, a.x, a.pos, d);
-                case F16 -> t.task(id, MatVecKernels::downF16, new KernelContext(), dm.f16, a.hb, a.ids, a.wts, a.sgw, a.x, a.pos, d);
-                case Q8 -> t.task(id, MatVecKernels::downQ8, new KernelContext(), dm.quants, dm.scales, a.hb, a.ids, a.wts, a.sgw, a.x, a.pos, d);
+                case F32 -> t.task(id, MatVecKernels::downF32, new KernelContext(), dm.f32, a.hb, a.ids, a.wts, a.sgw, a.x, a.pos, H, F, K, mode);
+                case F16 -> t.task(id, MatVecKernels::downF16, new KernelContext(), dm.f16, a.hb, a.ids, a.wts, a.sgw, a.x, a.pos, H, F, K, mode);
+                case Q8 -> t.task(id, MatVecKernels::downQ8, new KernelContext(), dm.quants, dm.scales, a.hb, a.ids, a.wts, a.sgw, a.x, a.pos, H, F, K, mode);
             }
         });
     }
@@ -312,12 +317,12 @@ public final class TornadoDecoder implements Decoder {
         consumeShared(g, a, a.x, a.xb, a.pos);
         FloatArray norm = FloatArray.fromArray(w.finalNorm());
         DeviceMatrix head = DeviceMatrix.of(w.lmHead());
-        IntArray dNorm = ints(c.hidden(), 1), dHead = ints(c.vocabSize(), c.hidden(), 0);
-        g.weights(norm, dNorm, dHead);
+        g.weights(norm);
         g.weights(head.arrays());
+        int H = c.hidden();
         float eps = c.rmsEps();
-        g.task("finalNorm", 1, () -> t.task("finalNorm", LayerKernels::rmsnorm, new KernelContext(), a.x, norm, a.xb, a.pos, dNorm, eps));
-        linear(g, "lmHead", head, a.xb, logits, a.pos, dHead, true);
+        g.task("finalNorm", 1, () -> t.task("finalNorm", LayerKernels::rmsnorm, new KernelContext(), a.x, norm, a.xb, a.pos, H, 1, eps));
+        linear(g, "lmHead", head, a.xb, logits, a.pos, 0, true);
         t.transferToHost(DataTransferMode.EVERY_EXECUTION, logits);
         return t;
     }

@@ -100,13 +100,14 @@ class KernelsTest {
             FloatArray xs = FloatArray.fromArray(x), ns = FloatArray.fromArray(norm), bs = FloatArray.fromArray(bias);
             FloatArray q = filled(B * qd, UNTOUCHED), kc = filled(ctx * kvd, UNTOUCHED), vc = filled(ctx * kvd, UNTOUCHED);
             FloatArray cos = FloatArray.fromArray(cs[0]), sin = FloatArray.fromArray(cs[1]);
-            IntArray pos = IntArray.fromElements(pos0, N), d = IntArray.fromElements(H, heads, kvHeads, half, pairwise ? 1 : 0);
-            int groups = B * (heads * half + kvHeads * half + kvd);
-            run(groups * L, L, concat(m.arrays(), xs, ns, bs, q, kc, vc, cos, sin, pos, d), new Object[]{q, kc, vc}, tg -> {
+            IntArray pos = IntArray.fromElements(pos0, N);
+            int groups = B * (heads * half + kvHeads * half + kvd), pw = pairwise ? 1 : 0;
+            run(groups * L, L, concat(m.arrays(), xs, ns, bs, q, kc, vc, cos, sin, pos), new Object[]{q, kc, vc}, tg -> {
                 switch (m.format) {
-                    case F32 -> tg.task("t", QkvKernels::qkvF32, new KernelContext(), xs, ns, m.f32, bs, q, kc, vc, cos, sin, pos, d, eps);
-                    case F16 -> tg.task("t", QkvKernels::qkvF16, new KernelContext(), xs, ns, m.f16, bs, q, kc, vc, cos, sin, pos, d, eps);
-                    case Q8 -> tg.task("t", QkvKernels::qkvQ8, new KernelContext(), xs, ns, m.quants, m.scales, bs, q, kc, vc, cos, sin, pos, d, eps);
+                    case F32 -> tg.task("t", QkvKernels::qkvF32, new KernelContext(), xs, ns, m.f32, bs, q, kc, vc, cos, sin, pos, H, heads, kvHeads, half, pw, eps);
+                    case F16 -> tg.task("t", QkvKernels::qkvF16, new KernelContext(), xs, ns, m.f16, bs, q, kc, vc, cos, sin, pos, H, heads, kvHeads, half, pw, eps);
+                    case Q8 -> tg.task("t", QkvKernels::qkvQ8, new KernelContext(), xs, ns, m.quants, m.scales, bs, q, kc, vc, cos, sin, pos,
+                            H, heads, kvHeads, half, pw, eps);
                 }
             });
             String what = "qkv " + fmt + (pairwise ? " pairwise" : "");
@@ -145,9 +146,9 @@ class KernelsTest {
         }
         FloatArray qs = FloatArray.fromArray(q), kcs = FloatArray.fromArray(kc), vcs = FloatArray.fromArray(vc);
         FloatArray scores = new FloatArray(B * heads * ctx), out = filled(B * qd, UNTOUCHED);
-        IntArray pos = IntArray.fromElements(pos0, N), d = IntArray.fromElements(heads, kvHeads, hd, ctx);
-        run(B * heads * L, L, new Object[]{qs, kcs, vcs, out, pos, d}, new Object[]{out},
-                tg -> tg.task("t", AttentionKernels::attention, new KernelContext(), qs, kcs, vcs, scores, out, pos, d, scale));
+        IntArray pos = IntArray.fromElements(pos0, N);
+        run(B * heads * L, L, new Object[]{qs, kcs, vcs, out, pos}, new Object[]{out},
+                tg -> tg.task("t", AttentionKernels::attention, new KernelContext(), qs, kcs, vcs, scores, out, pos, heads, kvHeads, hd, ctx, scale));
         assertClose(want, out.toHeapArray(), TOL, "attention");
     }
 
@@ -167,12 +168,12 @@ class KernelsTest {
             }
             DeviceMatrix dm = DeviceMatrix.of(m);
             FloatArray xs = FloatArray.fromArray(x), y = FloatArray.fromArray(y0);
-            IntArray pos = IntArray.fromElements(0, N), d = IntArray.fromElements(rows, cols, acc);
-            run(B * rows * L, L, concat(dm.arrays(), xs, y, pos, d), new Object[]{y}, tg -> {
+            IntArray pos = IntArray.fromElements(0, N);
+            run(B * rows * L, L, concat(dm.arrays(), xs, y, pos), new Object[]{y}, tg -> {
                 switch (dm.format) {
-                    case F32 -> tg.task("t", MatVecKernels::linearF32, new KernelContext(), dm.f32, xs, y, pos, d);
-                    case F16 -> tg.task("t", MatVecKernels::linearF16, new KernelContext(), dm.f16, xs, y, pos, d);
-                    case Q8 -> tg.task("t", MatVecKernels::linearQ8, new KernelContext(), dm.quants, dm.scales, xs, y, pos, d);
+                    case F32 -> tg.task("t", MatVecKernels::linearF32, new KernelContext(), dm.f32, xs, y, pos, rows, cols, acc);
+                    case F16 -> tg.task("t", MatVecKernels::linearF16, new KernelContext(), dm.f16, xs, y, pos, rows, cols, acc);
+                    case Q8 -> tg.task("t", MatVecKernels::linearQ8, new KernelContext(), dm.quants, dm.scales, xs, y, pos, rows, cols, acc);
                 }
             });
             assertClose(want, y.toHeapArray(), TOL, "linear " + fmt + (acc != 0 ? " accumulating" : "") + " (the third row untouched)");
@@ -221,23 +222,24 @@ class KernelsTest {
                     want[t * H + i] += total;
                 }
             }
-            IntArray is = IntArray.fromArray(mode == 0 ? ids : new int[B * k]), dG = IntArray.fromElements(H, F, k, mode == 0 ? 1 : 0);
-            IntArray pos = IntArray.fromElements(5, N), dD = IntArray.fromElements(H, F, k, mode);
+            IntArray is = IntArray.fromArray(mode == 0 ? ids : new int[B * k]), pos = IntArray.fromElements(5, N);
+            int routed = mode == 0 ? 1 : 0, md = mode;
             FloatArray xbs = FloatArray.fromArray(xb), hb = filled(B * k * F, UNTOUCHED);
-            run(B * k * F * L, L, concat(concat(dg.arrays(), du.arrays()), xbs, is, hb, pos, dG), new Object[]{hb}, tg -> {
+            run(B * k * F * L, L, concat(concat(dg.arrays(), du.arrays()), xbs, is, hb, pos), new Object[]{hb}, tg -> {
                 switch (dg.format) {
-                    case F32 -> tg.task("t", MatVecKernels::gateUpF32, new KernelContext(), dg.f32, du.f32, xbs, is, hb, pos, dG);
-                    case F16 -> tg.task("t", MatVecKernels::gateUpF16, new KernelContext(), dg.f16, du.f16, xbs, is, hb, pos, dG);
-                    case Q8 -> tg.task("t", MatVecKernels::gateUpQ8, new KernelContext(), dg.quants, dg.scales, du.quants, du.scales, xbs, is, hb, pos, dG);
+                    case F32 -> tg.task("t", MatVecKernels::gateUpF32, new KernelContext(), dg.f32, du.f32, xbs, is, hb, pos, H, F, k, routed);
+                    case F16 -> tg.task("t", MatVecKernels::gateUpF16, new KernelContext(), dg.f16, du.f16, xbs, is, hb, pos, H, F, k, routed);
+                    case Q8 -> tg.task("t", MatVecKernels::gateUpQ8, new KernelContext(), dg.quants, dg.scales, du.quants, du.scales, xbs, is, hb, pos,
+                            H, F, k, routed);
                 }
             });
             assertClose(wantHb, hb.toHeapArray(), TOL, "gateUp " + fmt + " mode " + mode);
             FloatArray hbIn = FloatArray.fromArray(wantHb), ws = FloatArray.fromArray(wts), sg = FloatArray.fromArray(sgw), x = FloatArray.fromArray(x0);
-            run(B * H * L, L, concat(dd.arrays(), hbIn, is, ws, sg, x, pos, dD), new Object[]{x}, tg -> {
+            run(B * H * L, L, concat(dd.arrays(), hbIn, is, ws, sg, x, pos), new Object[]{x}, tg -> {
                 switch (dd.format) {
-                    case F32 -> tg.task("t", MatVecKernels::downF32, new KernelContext(), dd.f32, hbIn, is, ws, sg, x, pos, dD);
-                    case F16 -> tg.task("t", MatVecKernels::downF16, new KernelContext(), dd.f16, hbIn, is, ws, sg, x, pos, dD);
-                    case Q8 -> tg.task("t", MatVecKernels::downQ8, new KernelContext(), dd.quants, dd.scales, hbIn, is, ws, sg, x, pos, dD);
+                    case F32 -> tg.task("t", MatVecKernels::downF32, new KernelContext(), dd.f32, hbIn, is, ws, sg, x, pos, H, F, k, md);
+                    case F16 -> tg.task("t", MatVecKernels::downF16, new KernelContext(), dd.f16, hbIn, is, ws, sg, x, pos, H, F, k, md);
+                    case Q8 -> tg.task("t", MatVecKernels::downQ8, new KernelContext(), dd.quants, dd.scales, hbIn, is, ws, sg, x, pos, H, F, k, md);
                 }
             });
             assertClose(want, x.toHeapArray(), TOL, "down " + fmt + " mode " + mode + " (added to the hidden rows)");
@@ -254,15 +256,15 @@ class KernelsTest {
         Arrays.fill(want, UNTOUCHED);
         for (int t = 0; t < N; t++) Ops.rmsnorm(want, t * n, x, t * n, w, n, eps);
         FloatArray xs = FloatArray.fromArray(x), ws = FloatArray.fromArray(w), out = filled(B * n, UNTOUCHED);
-        IntArray pos = IntArray.fromElements(9, N), rowsMode = IntArray.fromElements(n, 0), lastMode = IntArray.fromElements(n, 1);
-        run(B * L, L, new Object[]{xs, ws, out, pos, rowsMode}, new Object[]{out},
-                tg -> tg.task("t", LayerKernels::rmsnorm, new KernelContext(), xs, ws, out, pos, rowsMode, eps));
+        IntArray pos = IntArray.fromElements(9, N);
+        run(B * L, L, new Object[]{xs, ws, out, pos}, new Object[]{out},
+                tg -> tg.task("t", LayerKernels::rmsnorm, new KernelContext(), xs, ws, out, pos, n, 0, eps));
         assertClose(want, out.toHeapArray(), TOL, "rmsnorm rows");
         float[] wantLast = new float[n];
         Ops.rmsnorm(wantLast, 0, x, (N - 1) * n, w, n, eps);
         FloatArray last = new FloatArray(n);
-        run(L, L, new Object[]{xs, ws, pos, lastMode}, new Object[]{last},
-                tg -> tg.task("t", LayerKernels::rmsnorm, new KernelContext(), xs, ws, last, pos, lastMode, eps));
+        run(L, L, new Object[]{xs, ws, pos}, new Object[]{last},
+                tg -> tg.task("t", LayerKernels::rmsnorm, new KernelContext(), xs, ws, last, pos, n, 1, eps));
         assertClose(wantLast, last.toHeapArray(), TOL, "rmsnorm of the last row");
     }
 
@@ -287,9 +289,9 @@ class KernelsTest {
         }
         FloatArray xs = FloatArray.fromArray(x), ws = FloatArray.fromArray(w), rs = FloatArray.fromArray(router);
         FloatArray xb = filled(B * H, UNTOUCHED), rlog = filled(B * Math.max(1, R), UNTOUCHED);
-        IntArray pos = IntArray.fromElements(0, N), d = IntArray.fromElements(H, R);
-        run(B * Math.max(1, R) * L, L, new Object[]{xs, ws, rs, xb, rlog, pos, d}, new Object[]{xb, rlog},
-                tg -> tg.task("t", LayerKernels::normRouter, new KernelContext(), xs, ws, rs, xb, rlog, pos, d, eps));
+        IntArray pos = IntArray.fromElements(0, N);
+        run(B * Math.max(1, R) * L, L, new Object[]{xs, ws, rs, xb, rlog, pos}, new Object[]{xb, rlog},
+                tg -> tg.task("t", LayerKernels::normRouter, new KernelContext(), xs, ws, rs, xb, rlog, pos, H, R, eps));
         assertClose(wantXb, xb.toHeapArray(), TOL, "FFN norm");
         assertClose(wantLog, rlog.toHeapArray(), TOL, "router logits");
     }
@@ -320,9 +322,10 @@ class KernelsTest {
         }
         FloatArray ls = FloatArray.fromArray(logits), probs = new FloatArray(B * E), ws = filled(B * K, UNTOUCHED), sgw = filled(B, UNTOUCHED);
         IntArray is = IntArray.fromArray(new int[]{-5, -5, -5, -5, -5, -5, -5, -5, -5});
-        IntArray pos = IntArray.fromElements(0, N), d = IntArray.fromElements(E, K, R, norm ? 1 : 0, 1);
-        run(B * L, L, new Object[]{ls, is, ws, sgw, pos, d}, new Object[]{is, ws, sgw},
-                tg -> tg.task("t", RouterKernels::route, new KernelContext(), ls, probs, is, ws, sgw, pos, d));
+        IntArray pos = IntArray.fromElements(0, N);
+        int nm = norm ? 1 : 0;
+        run(B * L, L, new Object[]{ls, is, ws, sgw, pos}, new Object[]{is, ws, sgw},
+                tg -> tg.task("t", RouterKernels::route, new KernelContext(), ls, probs, is, ws, sgw, pos, E, K, R, nm, 1));
         assertArrayEquals(wantIds, is.toHeapArray(), "chosen experts (the third row untouched)");
         assertClose(wantW, ws.toHeapArray(), 1e-5f, "weights");
         assertClose(wantSgw, sgw.toHeapArray(), 1e-5f, "shared expert gate");
