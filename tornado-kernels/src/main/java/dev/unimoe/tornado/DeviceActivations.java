@@ -13,7 +13,7 @@ import uk.ac.manchester.tornado.api.types.arrays.IntArray;
  */
 final class DeviceActivations {
     final int rows;
-    final FloatArray x, xb, q, att, scores, hb, rlog, probs, wts, sgw, cos, sin;
+    final FloatArray x, xb, q, att, scores, hb, rlog, wts, sgw, cos, sin;
     final IntArray ids, pos;
 
     DeviceActivations(ModelConfig c, int rows, int ctx, float[] cosTable, float[] sinTable) {
@@ -26,7 +26,6 @@ final class DeviceActivations {
         scores = new FloatArray(rows * c.heads() * ctx);
         hb = new FloatArray(rows * ffnWidth(c));
         rlog = new FloatArray(rows * Math.max(1, routerRows(c)));
-        probs = new FloatArray(rows * Math.max(1, c.experts()));
         wts = new FloatArray(rows * K);
         ids = new IntArray(rows * K);
         sgw = new FloatArray(rows);
@@ -35,9 +34,13 @@ final class DeviceActivations {
         sin = FloatArray.fromArray(sinTable);
     }
 
-    /** Every buffer the layer graphs share, in one order. */
+    /**
+     * Every buffer the layer graphs share. Each graph, dense or sparse, uses all of them:
+     * TornadoVM 5.2 hands a graph the buffers of the graph executed just before it, so one that
+     * skipped a buffer would leave the next graph without it.
+     */
     Object[] all() {
-        return new Object[]{x, xb, q, att, scores, hb, rlog, probs, wts, ids, sgw, pos, cos, sin};
+        return new Object[]{x, xb, q, att, scores, hb, rlog, wts, ids, sgw, pos, cos, sin};
     }
 
     /** Buffers written once and only read by the kernels. */
@@ -58,8 +61,7 @@ final class DeviceActivations {
     /** Device bytes of one set (the RoPE tables included). */
     static long bytes(ModelConfig c, int rows, int ctx) {
         int K = Math.max(1, c.expertsPerToken());
-        long perRow = 2L * c.hidden() + 2L * c.qDim() + (long) c.heads() * ctx + ffnWidth(c) + Math.max(1, routerRows(c))
-                + Math.max(1, c.experts()) + 2L * K + 1;
+        long perRow = 2L * c.hidden() + 2L * c.qDim() + (long) c.heads() * ctx + ffnWidth(c) + Math.max(1, routerRows(c)) + 2L * K + 1;
         return 4L * rows * perRow + 4L * ((long) ctx * c.headDim() + 2);
     }
 }

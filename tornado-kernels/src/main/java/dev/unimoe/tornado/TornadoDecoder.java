@@ -182,10 +182,7 @@ public final class TornadoDecoder implements Decoder {
         DeviceActivations a = acts[l];
         boolean first = l == 0 || acts[l - 1] != a, last = l == nl - 1 || acts[l + 1] != a;
         int H = c.hidden(), qd = c.qDim(), kvd = c.kvDim(), half = c.headDim() / 2, K = Math.max(1, c.expertsPerToken());
-        // only what the tasks use (TornadoVM gives a consumer no buffer for an object its source never touched)
-        List<Object> u = new ArrayList<>(List.of(a.all()));
-        if (!lw.sparse()) u.removeIf(o -> o == a.probs);
-        Object[] used = u.toArray();
+        Object[] used = a.all();
         consumeShared(g, a, used);
         // the first graph on a device takes the rows (and position) from the host
         if (first) t.transferToDevice(DataTransferMode.EVERY_EXECUTION, a.x, a.pos);
@@ -228,10 +225,11 @@ public final class TornadoDecoder implements Decoder {
                     : DeviceMatrix.of(DeviceMatrix.Format.F32, lw.router());
             DeviceMatrix eg = DeviceMatrix.of(lw.expertGate()), eu = DeviceMatrix.of(lw.expertUp()), ed = DeviceMatrix.of(lw.expertDown());
             int norm = c.normTopkProb() ? 1 : 0, withShared = shared ? 1 : 0;
-            g.weights(router.f32);
+            FloatArray probs = new FloatArray(a.rows * E);                 // the routing softmax's scratch, this layer's own
+            g.weights(router.f32, probs);
             for (DeviceMatrix m : new DeviceMatrix[]{eg, eu, ed}) g.weights(m.arrays());
             normRouter(g, a, ffnNorm, router.f32, R, eps);
-            g.rowTask("route", 1, () -> t.task("route", RouterKernels::route, new KernelContext(), a.rlog, a.probs, a.ids, a.wts, a.sgw, a.pos,
+            g.rowTask("route", 1, () -> t.task("route", RouterKernels::route, new KernelContext(), a.rlog, probs, a.ids, a.wts, a.sgw, a.pos,
                     E, K, R, norm, withShared));
             gateUp(g, a, "expertGateUp", eg, eu, Fe, K, 1);
             down(g, a, "expertDown", ed, Fe, K, 0);
@@ -330,9 +328,10 @@ public final class TornadoDecoder implements Decoder {
     /** Device bytes for weights (as stored on the device), KV caches and activations, per device of {@code devices} (layers, then the logits). */
     static Map<TornadoDevice, Long> estimateBytes(ModelConfig c, Weights w, int ctx, int maxBatch, TornadoDevice[] devices) {
         Map<TornadoDevice, Long> need = new LinkedHashMap<>();
-        long acts = DeviceActivations.bytes(c, batchRows(c, ctx, maxBatch), ctx);
+        int rows = batchRows(c, ctx, maxBatch);
+        long acts = DeviceActivations.bytes(c, rows, ctx);
         for (int l = 0; l < c.layers(); l++) {
-            long n = layerBytes(w.layers()[l], c, ctx);
+            long n = layerBytes(w.layers()[l], c, ctx, rows);
             if (!need.containsKey(devices[l])) n += acts;   // one activation set per device
             need.merge(devices[l], n, Long::sum);
         }
@@ -340,11 +339,12 @@ public final class TornadoDecoder implements Decoder {
         return need;
     }
 
-    private static long layerBytes(LayerWeights l, ModelConfig c, int ctx) {
+    private static long layerBytes(LayerWeights l, ModelConfig c, int ctx, int rows) {
         long n = DeviceMatrix.deviceBytes(l.wq(), l.wk(), l.wv(), l.wo()) + 4L * (l.attnNorm().length + l.ffnNorm().length);
         n += 4L * (c.qDim() + 2L * c.kvDim());                                     // the q/k/v bias, zeros if none
         if (l.sparse()) {
             n += 4L * (l.router().rows() + (l.sharedGate() != null ? 1 : 0)) * l.router().cols();   // read as floats
+            n += 4L * rows * c.experts();                                                       // routing scratch
             n += DeviceMatrix.deviceBytes(l.expertGate()) + DeviceMatrix.deviceBytes(l.expertUp()) + DeviceMatrix.deviceBytes(l.expertDown());
             if (l.sharedGate() != null) n += DeviceMatrix.deviceBytes(l.sharedGate(), l.sharedUp(), l.sharedDown());
         } else {
