@@ -109,7 +109,8 @@ final class DeviceEncoderStack implements AutoCloseable {
     static long deviceBytes(List<EncoderLayer> stack, int rows) {
         EncoderLayer e = stack.getFirst();
         long d = e.attn().width(), f = e.fc1().out(), n = stack.size();
-        return 4L * (n * (4 * d * d + 2 * d * f + 4 * d + f + 4 * d) + rows * (6 * d + f) + (long) rows * rows * e.attn().heads());
+        // per layer: weights 4d² + 2df, biases 5d + f, LayerNorms 4d; activations x, h, a, qkv (6d) and f per row, scores
+        return 4L * (n * (4 * d * d + 2 * d * f + 9 * d + f) + rows * (6 * d + f) + (long) rows * rows * e.attn().heads());
     }
 
     /** Runs layers [0, upTo) on x in place; a copy after each into states if non-null. */
