@@ -62,4 +62,36 @@ public final class MachineProfile {
         }
         return -1;
     }
+
+    /**
+     * The machine's CPU time so far as {steal, total} clock ticks (Linux /proc/stat), or null where
+     * unknown. On a shared virtual machine "steal" is time the host gave to other guests: wall-clock
+     * rates drop by about that share, so a benchmark reports it beside its figures.
+     */
+    public static long[] cpuTicks() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/stat"))) {
+                if (!line.startsWith("cpu ")) continue;
+                String[] p = line.substring(4).trim().split("\\s+");
+                long total = 0;
+                for (int i = 0; i < Math.min(p.length, 8); i++) total += Long.parseLong(p[i]);   // user..steal; guest is inside user
+                return new long[]{p.length > 7 ? Long.parseLong(p[7]) : 0, total};
+            }
+        } catch (Exception e) {
+            return null;
+        }
+        return null;
+    }
+
+    /** Share of the machine's CPU time stolen by the host between two {@link #cpuTicks} readings, or NaN. */
+    public static double stealShare(long[] from, long[] to) {
+        if (from == null || to == null || to[1] <= from[1]) return Double.NaN;
+        return (double) (to[0] - from[0]) / (to[1] - from[1]);
+    }
+
+    /** CPU time this process has used, in nanoseconds (all threads), or -1 where unknown. */
+    public static long processCpuNanos() {
+        return java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os
+                ? os.getProcessCpuTime() : -1;
+    }
 }

@@ -53,6 +53,27 @@ public final class F16Tensor extends Tensor {
         F32Tensor.dotTokens(row(offset, n), x, xOff, xStride, tokens, n, out, outOff, outStride);
     }
 
+    /**
+     * Rows [0, rows) of {@code n} values from {@code offset} · one activation row at {@code x[xOff]},
+     * row r's result into {@code out[outOff + r]} (the decode product): four rows are widened in
+     * one pass and dotted together by {@link F32Tensor#rows4}; bit-identical to {@link #dot}.
+     */
+    public void dotRows(long offset, int rows, float[] x, int xOff, int n, float[] out, int outOff) {
+        if (rows <= 0) return;
+        Objects.checkFromIndexSize(offset, (long) rows * n, elements);
+        Objects.checkFromIndexSize(xOff, n, x.length);
+        Objects.checkFromIndexSize(outOff, rows, out.length);
+        int r = 0;
+        if (Vec.ENABLED && n > 0) {
+            float[] w = Scratch.floats(4 * n);
+            for (; r + 4 <= rows; r += 4) {
+                widen(data, (offset + (long) r * n) * 2, w, 0, 4 * n);
+                F32Tensor.rows4(w, n, x, xOff, out, outOff + r, 1);
+            }
+        }
+        for (; r < rows; r++) out[outOff + r] = dot(offset + (long) r * n, x, xOff, n);
+    }
+
     /** Values [offset, offset+n) as floats in this thread's scratch row. */
     private float[] row(long offset, int n) {
         float[] w = Scratch.floats(n);

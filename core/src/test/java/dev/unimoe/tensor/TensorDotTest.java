@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import java.util.Random;
 
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -93,6 +94,26 @@ class TensorDotTest {
                 }
             }
         }
+    }
+
+    /** The decode product of F16 rows (four widened and dotted together) equals dot row by row, bit for bit. */
+    @Test
+    void f16RowsTimesOneActivationIsBitIdenticalToDot() {
+        for (int n : new int[] {1, 8, 9, 16, 33, 1000}) {
+            F16Tensor t = (F16Tensor) tensor(DType.F16, 11 + 9 * n, 40 + n);
+            float[] x = activations(n + 5, 6);
+            for (int rows = 1; rows <= 9; rows++) {
+                float[] out = new float[rows + 3];
+                java.util.Arrays.fill(out, Float.NaN);
+                t.dotRows(11, rows, x, 5, n, out, 2);
+                for (int r = 0; r < rows; r++) {
+                    assertEquals(t.dot(11 + (long) r * n, x, 5, n), out[2 + r], 0f, "n=" + n + " rows=" + rows + " row " + r);
+                }
+                assertTrue(Float.isNaN(out[1]) && Float.isNaN(out[2 + rows]), "writes only its own outputs");
+            }
+        }
+        F16Tensor t = (F16Tensor) tensor(DType.F16, 64, 3);
+        assertThrows(IndexOutOfBoundsException.class, () -> t.dotRows(0, 3, new float[32], 0, 32, new float[3], 0));
     }
 
     /** Every f16 bit pattern through the vector kernel, at every lane: exact, and ±inf/NaN kept. */
