@@ -466,9 +466,9 @@ public final class Gguf implements AutoCloseable {
                 if (type == null) {
                     String known = ggmlTypeName(Integer.toUnsignedLong(tid));
                     throw new FormatException(src, field + " type (byte " + typeAt + ")",
-                            "a ggml type this engine computes (F32, F16, BF16, Q8_0, Q4_0, I32), found "
+                            "a ggml type this engine computes (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, I32), found "
                                     + (known != null ? known + " (ggml type id " + tid + "), which is not supported; "
-                                    + "re-quantize the model to Q8_0, Q4_0 or F16"
+                                    + "re-quantize the model to Q4_K, Q5_K, Q6_K, Q8_0, Q4_0 or F16"
                                     : "unknown ggml type id " + Integer.toUnsignedString(tid)));
                 }
                 if (ne[0] % type.blockSize != 0) {

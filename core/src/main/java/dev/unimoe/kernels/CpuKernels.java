@@ -3,6 +3,7 @@ package dev.unimoe.kernels;
 import dev.unimoe.tensor.BF16Tensor;
 import dev.unimoe.tensor.F16Tensor;
 import dev.unimoe.tensor.F32Tensor;
+import dev.unimoe.tensor.KQuantTensor;
 import dev.unimoe.tensor.Matrix;
 import dev.unimoe.tensor.Q4_0Tensor;
 import dev.unimoe.tensor.Q8_0Tensor;
@@ -88,6 +89,8 @@ public final class CpuKernels implements Kernels {
                 case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case F16Tensor f when tb == 1 -> f.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
                 case F16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
+                case KQuantTensor k when tb == 1 -> k.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
+                case KQuantTensor k -> { for (int r = r0; r < r1; r++) k.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case BF16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case Tensor t -> {
                     for (int r = r0; r < r1; r++) {

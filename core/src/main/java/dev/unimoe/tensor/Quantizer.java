@@ -6,7 +6,8 @@ import java.nio.ByteOrder;
 
 /**
  * Float32 to block formats, rounding exactly as ggml's reference quantizers
- * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}) so files match llama.cpp's.
+ * ({@code quantize_row_q8_0_ref}, {@code quantize_row_q4_0_ref}, and the K-quants' in
+ * {@link KQuantizer}) so files match llama.cpp's.
  */
 public final class Quantizer {
     private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -22,6 +23,9 @@ public final class Quantizer {
             case BF16 -> { for (int i = 0; i < n; i++) dst.set(LE16, dstOff + 2L * i, toBf16(src[off + i])); }
             case Q8_0 -> q8_0(src, off, n, dst, dstOff);
             case Q4_0 -> q4_0(src, off, n, dst, dstOff);
+            case Q4_K -> KQuantizer.q4K(src, off, n, dst, dstOff);
+            case Q5_K -> KQuantizer.q5K(src, off, n, dst, dstOff);
+            case Q6_K -> KQuantizer.q6K(src, off, n, dst, dstOff);
             default -> throw new IllegalArgumentException("cannot quantize to " + type);
         }
     }

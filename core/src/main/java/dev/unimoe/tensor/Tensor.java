@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * how to take a dot product of a stretch of itself with float activations, per format.
  * Offsets of block formats must fall on block boundaries.
  */
-public sealed abstract class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor, I32Tensor {
+public sealed abstract class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor, KQuantTensor, I32Tensor {
     protected final MemorySegment data;
     protected final long elements;
 
@@ -29,6 +29,9 @@ public sealed abstract class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8
             case BF16 -> new BF16Tensor(data, elements);
             case Q8_0 -> new Q8_0Tensor(data, elements);
             case Q4_0 -> new Q4_0Tensor(data, elements);
+            case Q4_K -> new Q4_KTensor(data, elements);
+            case Q5_K -> new Q5_KTensor(data, elements);
+            case Q6_K -> new Q6_KTensor(data, elements);
             case I32 -> new I32Tensor(data, elements);
         };
     }

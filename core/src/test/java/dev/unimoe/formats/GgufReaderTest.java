@@ -159,6 +159,21 @@ class GgufReaderTest {
         return b.zeros(128);
     }
 
+    /** A K-quant tensor (ggml's own Q6_K blocks from fixtures/kquants) reads back as ggml expands it. */
+    @Test
+    void readsKQuantTensors() throws IOException {
+        byte[] blocks = Files.readAllBytes(Fixtures.path("kquants", "q6_k.bin"));
+        B b = new B().header(1, 0).tensor("blk.0.ffn_down.weight", 14, 0, 256, 8).padTo(32);
+        b.out.writeBytes(blocks);
+        try (Gguf g = Gguf.open(file(b.bytes()))) {
+            Tensor t = g.tensor("blk.0.ffn_down.weight");
+            assertEquals(DType.Q6_K, t.type());
+            byte[] ref = Files.readAllBytes(Fixtures.path("kquants", "q6_k.f32"));
+            java.nio.ByteBuffer bb = java.nio.ByteBuffer.wrap(ref).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < 2048; i++) assertEquals(bb.getFloat(4 * i), t.get(i), "value " + i);
+        }
+    }
+
     @Test
     void validHandMadeFileOpens() throws IOException {
         try (Gguf g = Gguf.open(file(valid().bytes()))) {
@@ -219,7 +234,8 @@ class GgufReaderTest {
     @Test
     void rejectsUnknownAndUnsupportedTensorTypes() throws IOException {
         reject(new B().header(1, 0).tensor("blk.0.x", 99, 0, 32).padTo(32).zeros(256).bytes(), "tensor blk.0.x type", "unknown ggml type id 99");
-        reject(new B().header(1, 0).tensor("blk.0.k", 12, 0, 256).padTo(32).zeros(256).bytes(), "tensor blk.0.k type", "Q4_K", "id 12", "not supported");
+        reject(new B().header(1, 0).tensor("blk.0.k", 11, 0, 256).padTo(32).zeros(256).bytes(), "tensor blk.0.k type", "Q3_K", "id 11", "not supported");
+        reject(new B().header(1, 0).tensor("blk.0.k", 12, 0, 128).padTo(32).zeros(256).bytes(), "tensor blk.0.k ne[0]", "Q4_K blocks (256 values)");
     }
 
     @Test
