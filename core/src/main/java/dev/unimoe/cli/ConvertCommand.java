@@ -48,7 +48,10 @@ final class ConvertCommand {
             case "bf16" -> DType.BF16;
             case "q8_0" -> DType.Q8_0;
             case "q4_0" -> DType.Q4_0;
-            default -> throw new Args.UsageException("convert: --type must be one of f32, f16, bf16, q8_0, q4_0; got '" + s + "'");
+            case "q4_k" -> DType.Q4_K;
+            case "q5_k" -> DType.Q5_K;
+            case "q6_k" -> DType.Q6_K;
+            default -> throw new Args.UsageException("convert: --type must be one of f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k; got '" + s + "'");
         };
     }
 }

@@ -20,7 +20,7 @@ public final class Main {
               tokenize  --model PATH --text TEXT [--no-special] [--json]
               inspect   --model PATH [--json]
               bench     --model PATH [--prompt-tokens N] [--decode-tokens N] [--repeat N] [--json]
-              convert   --model DIR --out FILE.gguf [--type f32|f16|q8_0|q4_0]
+              convert   --model DIR --out FILE.gguf [--type f32|f16|bf16|q8_0|q4_0|q4_k|q5_k|q6_k]
               convert   --random --out FILE.gguf [--type ...] [--hidden N --layers N --heads N --kv-heads N
                         --experts N --top-k K --ffn N --vocab N --seed S --tokenizer DIR]
               devices   [--json]     the backends found and the devices --device N numbers

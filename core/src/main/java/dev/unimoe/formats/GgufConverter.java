@@ -26,17 +26,23 @@ import java.util.function.DoubleConsumer;
  *
  * <p><b>Tensor types</b> (as llama.cpp's converter + llama-quantize choose them): 1-D tensors
  * (norms, biases, the shared-expert gate) and the router {@code ffn_gate_inp} stay F32; the other
- * weights take the requested type, except that for Q4_0 {@code output.weight} (or
- * {@code token_embd.weight} when the embeddings are tied) is Q8_0 — llama-quantize would give it
- * Q6_K, or Q8_0 when its rows are not a multiple of 256; this engine has no Q6_K — and, as
- * llama-quantize does for 8-expert models, {@code attn_k}/{@code attn_v} are Q8_0. A weight whose
- * rows are not a multiple of 32 values falls back to F16 (noted on the log stream).
+ * weights take the requested type, except that {@code output.weight} (or {@code token_embd.weight}
+ * when the embeddings are tied) is Q6_K for the K-quants, as llama-quantize makes it, and Q8_0 for
+ * Q4_0 (llama-quantize would pick Q6_K there too; Q8_0 keeps this engine's Q4_0 files and figures
+ * as they were), and that, as llama-quantize does for 8-expert models, {@code attn_k}/{@code attn_v}
+ * are Q8_0 for Q4_0 and the K-quants. A weight whose rows are not whole blocks falls back to Q8_0
+ * (K-quants, rows of whole 32-value blocks) or F16 (noted on the log stream). The K-quants are
+ * quantized by ggml's reference search ({@code quantize_row_q*_K_ref}, what llama-quantize runs
+ * without an importance matrix), so the "S" mixes of llama.cpp (Q4_K_S, Q5_K_S) come out.
  */
 public final class GgufConverter {
     private GgufConverter() {}
 
     /** Output types the converter writes. */
-    public static final Set<DType> TYPES = Set.of(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0);
+    public static final Set<DType> TYPES = Set.of(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K);
+
+    /** The output types as users name them, for messages. */
+    public static final String TYPE_NAMES = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K";
 
     /** Converts with the folder's name as {@code general.name}, notes to stderr. */
     public static void convert(Path hfDir, Path out, DType type, DoubleConsumer progress) {
@@ -49,7 +55,7 @@ public final class GgufConverter {
      * {@code log} (nullable) receives notes such as type fallbacks.
      */
     public static void convert(Path hfDir, Path out, DType type, String name, DoubleConsumer progress, PrintStream log) {
-        if (!TYPES.contains(type)) throw new IllegalArgumentException("cannot convert to " + type + "; choose one of F32, F16, BF16, Q8_0, Q4_0");
+        if (!TYPES.contains(type)) throw new IllegalArgumentException("cannot convert to " + type + "; choose one of " + TYPE_NAMES);
         ModelConfig c = HfConfig.read(hfDir);
         String arch = ggufArchitecture(c.architecture());
         if (name == null) {
@@ -102,6 +108,9 @@ public final class GgufConverter {
             case F16 -> 1;
             case Q4_0 -> 2;
             case Q8_0 -> 7;
+            case Q4_K -> 14;            // LLAMA_FTYPE_MOSTLY_Q4_K_S: K-quants throughout, the output Q6_K
+            case Q5_K -> 16;            // MOSTLY_Q5_K_S
+            case Q6_K -> 18;
             case BF16 -> 32;
             default -> throw new IllegalArgumentException("no llama.cpp file type for " + t);
         };
@@ -111,13 +120,17 @@ public final class GgufConverter {
     public static DType tensorType(String name, long[] ne, DType requested, int experts, boolean hasOutput, PrintStream log) {
         if (ne.length == 1 || name.endsWith(".ffn_gate_inp.weight")) return DType.F32;
         DType t = requested;
-        if (requested == DType.Q4_0) {
-            if (name.equals("output.weight") || (!hasOutput && name.equals("token_embd.weight"))) t = DType.Q8_0;
+        boolean kQuant = requested == DType.Q4_K || requested == DType.Q5_K || requested == DType.Q6_K;
+        if (requested == DType.Q4_0 || kQuant) {
+            boolean output = name.equals("output.weight") || (!hasOutput && name.equals("token_embd.weight"));
+            if (output) t = kQuant ? DType.Q6_K : DType.Q8_0;
             else if (experts == 8 && (name.endsWith(".attn_k.weight") || name.endsWith(".attn_v.weight"))) t = DType.Q8_0;
         }
         if (ne[0] % t.blockSize != 0) {
-            if (log != null) log.println("note: " + name + " has rows of " + ne[0] + " values, not a multiple of " + t.blockSize + "; stored as F16 instead of " + t);
-            t = DType.F16;
+            // a K-quant falls back to Q8_0 where the rows are whole 32-value blocks (llama-quantize picks a 32-block type too)
+            DType fallback = t.blockSize == 256 && ne[0] % 32 == 0 ? DType.Q8_0 : DType.F16;
+            if (log != null) log.println("note: " + name + " has rows of " + ne[0] + " values, not a multiple of " + t.blockSize + "; stored as " + fallback + " instead of " + t);
+            t = fallback;
         }
         return t;
     }

@@ -28,7 +28,7 @@ public final class RandomModel {
      * null writes no tokenizer keys.
      */
     public static void write(ModelConfig cfg, DType type, long seed, Path tokenizerDirOrNull, Path out, DoubleConsumer progress) {
-        if (!GgufConverter.TYPES.contains(type)) throw new IllegalArgumentException("cannot write " + type + "; choose one of F32, F16, BF16, Q8_0, Q4_0");
+        if (!GgufConverter.TYPES.contains(type)) throw new IllegalArgumentException("cannot write " + type + "; choose one of " + GgufConverter.TYPE_NAMES);
         String arch = GgufConverter.ggufArchitecture(cfg.architecture());
         boolean hasOutput = !cfg.tieEmbeddings();
         try (GgufWriter w = new GgufWriter(out)) {

@@ -136,6 +136,24 @@ class CliTest {
     }
 
     @Test
+    void kQuantRandomModelConvertsInspectsAndGenerates() {
+        Path out = dir.resolve("k.gguf");
+        Run c = run("convert", "--random", "--out", out.toString(), "--type", "q5_k", "--hidden", "256", "--layers", "1", "--heads", "4",
+                "--kv-heads", "2", "--experts", "2", "--ffn", "256", "--vocab", "300", "--quiet");
+        assertEquals(0, c.status(), c.err());
+        Run i = run("inspect", "--model", out.toString(), "--json");
+        assertEquals(0, i.status(), i.err());
+        @SuppressWarnings("unchecked") Map<String, Object> formats = (Map<String, Object>) i.json().get("weight_formats");
+        assertTrue(formats.containsKey("Q5_K") && formats.containsKey("Q6_K"), "formats " + formats);
+        Run g = run("generate", "--model", out.toString(), "--prompt-ids", "1,2,3", "--max-tokens", "3", "--temperature", "0", "--json", "--quiet");
+        assertEquals(0, g.status(), g.err());
+        assertEquals(3, ((java.util.List<?>) g.json().get("generated_ids")).size());
+        Run bad = run("convert", "--random", "--out", out.toString(), "--type", "q3_k");
+        assertEquals(2, bad.status());
+        assertTrue(bad.err().contains("q4_k, q5_k, q6_k"), bad.err());
+    }
+
+    @Test
     void badUseGivesOneClearLine() {
         Run unknown = run("frobnicate");
         assertEquals(2, unknown.status());
