@@ -38,7 +38,7 @@ public final class KernelBench {
     public static void main(String[] args) {
         Locale.setDefault(Locale.ROOT);
         DType[] formats = args.length == 0
-                ? new DType[] {DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0}
+                ? new DType[] {DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K}
                 : Arrays.stream(args).map(s -> DType.valueOf(s.toUpperCase(Locale.ROOT))).toArray(DType[]::new);
         Kernels k = CpuKernels.INSTANCE;
         System.out.printf("threads %d, vector %d bits%n", Parallel.threads(), FloatVector.SPECIES_PREFERRED.vectorBitSize());
@@ -83,10 +83,17 @@ public final class KernelBench {
         }
         if (type.quantized()) {
             ValueLayout.OfShort S16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-            for (long b = 0; b < elements / 32; b++) {
-                long o = b * type.blockBytes;
-                short raw = seg.get(S16, o);
-                seg.set(S16, o, (short) (0x1C00 | (raw & 0x3FF)));   // d in [2^-8, 2^-7)
+            long[] halves = switch (type) {                          // where each block keeps its f16 scales
+                case Q4_K, Q5_K -> new long[] {0, 2};
+                case Q6_K -> new long[] {208};
+                default -> new long[] {0};
+            };
+            for (long b = 0; b < elements / type.blockSize; b++) {
+                for (long h : halves) {
+                    long o = b * type.blockBytes + h;
+                    short raw = seg.get(S16, o);
+                    seg.set(S16, o, (short) (0x1C00 | (raw & 0x3FF)));   // d in [2^-8, 2^-7)
+                }
             }
         }
         return Tensor.of(type, seg, elements);

@@ -39,6 +39,7 @@ final class KQuantizer {
         int[] L = new int[256], aux = new int[32];
         float[] w = new float[32], scales = new float[8], mins = new float[8], theMin = new float[1];
         byte[] sc = new byte[12];
+        int[] sm = new int[16];
         for (int b = 0; b < n / 256; b++) {
             int xb = off + 256 * b;
             float maxScale = 0, maxMin = 0;
@@ -70,11 +71,11 @@ final class KQuantizer {
             dst.set(LE16, o, dBits);
             dst.set(LE16, o + 2, mBits);
             MemorySegment.copy(MemorySegment.ofArray(sc), 0, dst, o + 4, 12);
-            MemorySegment scSeg = dst.asSlice(o + 4, 12);
+            Q4_KTensor.unpackScales(dst, o + 4, sm);
             for (int j = 0; j < 8; j++) {
-                float d = Float.float16ToFloat(dBits) * Q4_KTensor.scaleMin(scSeg, 0, j, 0);
+                float d = Float.float16ToFloat(dBits) * sm[j];
                 if (d == 0f) continue;
-                float dm = Float.float16ToFloat(mBits) * Q4_KTensor.scaleMin(scSeg, 0, j, 1);
+                float dm = Float.float16ToFloat(mBits) * sm[8 + j];
                 for (int i = 0; i < 32; i++) L[32 * j + i] = Math.max(0, Math.min(nmax, nearestInt((x[xb + 32 * j + i] + dm) / d)));
             }
             if (nmax == 15) {

@@ -1,13 +1,7 @@
 package dev.unimoe.tensor;
 
-import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
-
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-
-import static dev.unimoe.tensor.Vec.F;
 
 /**
  * ggml Q5_K: super-blocks of 256 values in 176 bytes: f16 d, f16 dmin, the twelve scale/min
@@ -23,23 +17,18 @@ public final class Q5_KTensor extends KQuantTensor {
 
     @Override
     void expand(long block, int count, float[] dst, int dstOff, boolean vector) {
+        int[] sm = new int[16];
         for (int i = 0; i < count; i++) {
             long base = (block + i) * BYTES;
+            Q4_KTensor.unpackScales(data, base + 4, sm);
             float d = Float.float16ToFloat(data.get(LE16, base)), dmin = Float.float16ToFloat(data.get(LE16, base + 2));
             int o = dstOff + i * QK;
-            ByteVector qh = vector ? ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, base + 16, Vec.LE) : null;
             for (int c = 0; c < 4; c++) {
-                float d1 = d * Q4_KTensor.scaleMin(data, base + 4, 2 * c, 0), m1 = dmin * Q4_KTensor.scaleMin(data, base + 4, 2 * c, 1);
-                float d2 = d * Q4_KTensor.scaleMin(data, base + 4, 2 * c + 1, 0), m2 = dmin * Q4_KTensor.scaleMin(data, base + 4, 2 * c + 1, 1);
+                float d1 = d * sm[2 * c], m1 = dmin * sm[8 + 2 * c];
+                float d2 = d * sm[2 * c + 1], m2 = dmin * sm[9 + 2 * c];
                 int y = o + 64 * c;
                 if (vector) {
-                    ByteVector q = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, base + 48 + 32L * c, Vec.LE);
-                    ByteVector lo = q.and((byte) 0x0F).or(qh.lanewise(VectorOperators.LSHR, 2 * c).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    ByteVector hi = q.lanewise(VectorOperators.LSHR, 4).or(qh.lanewise(VectorOperators.LSHR, 2 * c + 1).and((byte) 1).lanewise(VectorOperators.LSHL, 4));
-                    for (int p = 0; p < 4; p++) {
-                        ((FloatVector) lo.convertShape(VectorOperators.B2F, F, p)).mul(d1).sub(m1).intoArray(dst, y + 8 * p);
-                        ((FloatVector) hi.convertShape(VectorOperators.B2F, F, p)).mul(d2).sub(m2).intoArray(dst, y + 32 + 8 * p);
-                    }
+                    Q4_KTensor.nibbles(data, base + 48 + 32L * c, base + 16, 2 * c, d1, m1, d2, m2, dst, y);
                 } else {
                     for (int l = 0; l < 32; l++) {
                         int q = data.get(ValueLayout.JAVA_BYTE, base + 48 + 32L * c + l) & 0xFF;

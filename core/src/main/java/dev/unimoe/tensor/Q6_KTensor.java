@@ -2,12 +2,11 @@ package dev.unimoe.tensor;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-
-import static dev.unimoe.tensor.Vec.F;
 
 /**
  * ggml Q6_K: super-blocks of 256 values in 210 bytes: 128 bytes of low nibbles, 64 bytes of high
@@ -22,6 +21,21 @@ public final class Q6_KTensor extends KQuantTensor {
 
     @Override public DType type() { return DType.Q6_K; }
 
+    /**
+     * 32 values: nibbles (shifted right by {@code nibShift}) of the 32 bytes at {@code ql}, bits
+     * {@code hiShift}, +1 of the 32 bytes at {@code qh} on top, minus 32, times s0 (first 16) and s1.
+     * Its own small method so C2 keeps the vectors in registers; the work is done in int lanes
+     * (AVX2 has no byte shifts).
+     */
+    static void sixBits(MemorySegment data, long ql, int nibShift, long qh, int hiShift, float s0, float s1, float[] dst, int y) {
+        for (int p = 0; p < 32; p += 8) {
+            IntVector v = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, ql + p, Vec.LE).convertShape(VectorOperators.B2I, Vec.I, 0);
+            IntVector h = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, qh + p, Vec.LE).convertShape(VectorOperators.B2I, Vec.I, 0);
+            IntVector q = v.lanewise(VectorOperators.ASHR, nibShift).and(0x0F).or(h.lanewise(VectorOperators.ASHR, hiShift).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
+            ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(p < 16 ? s0 : s1).intoArray(dst, y + p);
+        }
+    }
+
     @Override
     void expand(long block, int count, float[] dst, int dstOff, boolean vector) {
         for (int i = 0; i < count; i++) {
@@ -31,16 +45,9 @@ public final class Q6_KTensor extends KQuantTensor {
                 long ql = base + 64L * h, qh = base + 128 + 32L * h, sc = base + 192 + 8L * h;
                 int y = dstOff + i * QK + 128 * h;
                 if (vector) {
-                    ByteVector a = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, ql, Vec.LE);
-                    ByteVector b = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, ql + 32, Vec.LE);
-                    ByteVector hb = ByteVector.fromMemorySegment(ByteVector.SPECIES_256, data, qh, Vec.LE);
                     for (int k = 0; k < 4; k++) {
-                        ByteVector nib = k == 0 ? a.and((byte) 0x0F) : k == 1 ? b.and((byte) 0x0F) : k == 2 ? a.lanewise(VectorOperators.LSHR, 4) : b.lanewise(VectorOperators.LSHR, 4);
-                        ByteVector q = nib.or(hb.lanewise(VectorOperators.LSHR, 2 * k).and((byte) 3).lanewise(VectorOperators.LSHL, 4)).sub((byte) 32);
-                        for (int p = 0; p < 4; p++) {
-                            float s = d * data.get(ValueLayout.JAVA_BYTE, sc + 2 * k + p / 2);
-                            ((FloatVector) q.convertShape(VectorOperators.B2F, F, p)).mul(s).intoArray(dst, y + 32 * k + 8 * p);
-                        }
+                        float s0 = d * data.get(ValueLayout.JAVA_BYTE, sc + 2 * k), s1 = d * data.get(ValueLayout.JAVA_BYTE, sc + 2 * k + 1);
+                        sixBits(data, ql + 32L * (k & 1), k < 2 ? 0 : 4, qh, 2 * k, s0, s1, dst, y + 32 * k);
                     }
                 } else {
                     for (int k = 0; k < 4; k++) {
