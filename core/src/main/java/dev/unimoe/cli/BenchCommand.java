@@ -92,7 +92,7 @@ final class BenchCommand {
         } else {
             out.printf("prefill  %8.1f tok/s  (%d-token prompt, median of %d)%n", pf, P, R);
             out.printf("decode   %8.1f tok/s  (%d tokens, median of %d)%n", dc, N, R);
-            out.printf("decode CPU time  %.2f ms per token, all threads (%.1f tok/s per CPU-second)%n", cpuMs, 1000 / cpuMs);
+            out.printf("decode CPU time  %.2f ms per token, all engine threads (%.1f tok/s per CPU-second)%n", cpuMs, 1000 / cpuMs);
             if (!Double.isNaN(steal)) out.printf("host steal       %.0f%% of this machine's CPU time during the timed rounds%s%n", 100 * steal,
                     steal > 0.05 ? " (a shared machine: wall-clock rates are lower by about that share)" : "");
             out.printf("weights read per decoded token  %s%n", InspectCommand.human(bytesPerToken));
