@@ -15,7 +15,9 @@ import java.nio.ByteOrder;
  * One or more equal-shape matrices (e.g. all experts of a layer) stacked row-wise in one device
  * array, in the layout the kernels read. Stored formats map as: F32 and BF16 → F32 (BF16 is
  * widened at load), F16 → F16 (raw halves), Q8_0 → Q8 (int8 quants + float block scales),
- * Q4_0 → Q8 (its 4-bit values minus 8, exactly, with the same block scale).
+ * Q4_0 → Q8 (its 4-bit values minus 8, exactly, with the same block scale), and the K-quants
+ * (Q4_K, Q5_K, Q6_K) → F16: expanded as ggml does and rounded to half (relative error ≤ 2⁻¹¹;
+ * their per-sub-block mins do not fit the Q8 layout), 2 bytes a value on the device.
  */
 public final class DeviceMatrix {
     public enum Format { F32, F16, Q8 }
@@ -43,7 +45,7 @@ public final class DeviceMatrix {
 
     public static Format formatOf(DType t) {
         return switch (t) {
-            case F16 -> Format.F16;
+            case F16, Q4_K, Q5_K, Q6_K -> Format.F16;
             case Q8_0, Q4_0 -> Format.Q8;
             default -> Format.F32;
         };
@@ -120,7 +122,19 @@ public final class DeviceMatrix {
                     MemorySegment.copy(buf, 0, f32.getSegment(), ValueLayout.JAVA_FLOAT, (at + (long) r * cols) * 4, buf.length);
                 }
             }
-            case F16 -> MemorySegment.copy(src, m.offset() * 2, f16.getSegment(), at * 2, n * 2);
+            case F16 -> {
+                if (t.type() == DType.F16) {
+                    MemorySegment.copy(src, m.offset() * 2, f16.getSegment(), at * 2, n * 2);
+                } else {                                                   // a K-quant: expanded as ggml does, rounded to half
+                    float[] buf = new float[m.cols()];
+                    MemorySegment dst = f16.getSegment();
+                    for (int r = 0; r < m.rows(); r++) {
+                        t.dequantize(m.rowOffset(r), buf, 0, buf.length);
+                        long o = (at + (long) r * cols) * 2;
+                        for (int i = 0; i < buf.length; i++) dst.set(LE16, o + 2L * i, Float.floatToFloat16(buf[i]));
+                    }
+                }
+            }
             case Q8 -> {
                 long blocks = n / 32, b0 = m.offset() / 32, o0 = at / 32;
                 MemorySegment qs = quants.getSegment();
