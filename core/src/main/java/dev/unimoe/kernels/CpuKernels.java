@@ -48,7 +48,7 @@ public final class CpuKernels implements Kernels {
             throw new IllegalArgumentException("matmul of " + tokens + " rows of " + cols + " needs " + (long) tokens * cols + " activations, array has " + x.length);
         }
         int[] start = new int[ws.length + 1];
-        boolean anyQ8 = false, anyQ4 = false, anyK = false;
+        boolean anyQ8 = false, anyQ4 = false;
         for (int i = 0; i < ws.length; i++) {
             Matrix w = ws[i];
             if (w.cols() != cols) throw new IllegalArgumentException("matmul: matrix " + i + " has " + w.cols() + " columns, not " + cols);
@@ -59,17 +59,15 @@ public final class CpuKernels implements Kernels {
             start[i + 1] = start[i] + w.rows();
             anyQ8 |= w.tensor() instanceof Q8_0Tensor;
             anyQ4 |= w.tensor() instanceof Q4_0Tensor;
-            anyK |= w.tensor() instanceof KQuantTensor;
         }
         // quantized only once every argument is known to be valid
         final Q8Activations a8 = anyQ8 ? quantize(x, tokens, cols, false) : null;
         final Q8Activations a4 = anyQ4 ? quantize(x, tokens, cols, true) : null;
-        final float[] xs = anyK ? KQuantTensor.blockSums(x, 0, tokens, cols, new float[tokens * (cols / 32)]) : null;   // K-quants' min terms
         int total = start[ws.length];
         Parallel.forRange(total, grain(total, tokens), (g0, g1) -> {
             for (int i = 0; i < ws.length; i++) {
                 int r0 = Math.max(g0, start[i]) - start[i], r1 = Math.min(g1, start[i + 1]) - start[i];
-                if (r0 < r1) rows(ws[i], x, a8, a4, xs, tokens, outs[i], r0, r1);
+                if (r0 < r1) rows(ws[i], x, a8, a4, tokens, outs[i], r0, r1);
             }
         });
     }
@@ -81,7 +79,7 @@ public final class CpuKernels implements Kernels {
     private static final int TOKEN_BLOCK = 64;
 
     /** Rows [r0, r1) of one product; the tensor format is dispatched once per range. */
-    private static void rows(Matrix w, float[] x, Q8Activations a8, Q8Activations a4, float[] xs, int tokens, float[] out, int r0, int r1) {
+    private static void rows(Matrix w, float[] x, Q8Activations a8, Q8Activations a4, int tokens, float[] out, int r0, int r1) {
         int rows = w.rows(), cols = w.cols();
         for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {
             int tb = Math.min(TOKEN_BLOCK, tokens - t0), xo = t0 * cols, oo = t0 * rows;
@@ -91,7 +89,8 @@ public final class CpuKernels implements Kernels {
                 case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case F16Tensor f when tb == 1 -> f.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
                 case F16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
-                case KQuantTensor k -> k.dotTokens(w.rowOffset(r0), r1 - r0, x, xo, xs, t0 * (cols / 32), tb, cols, out, oo + r0, rows);
+                case KQuantTensor k when tb == 1 -> k.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
+                case KQuantTensor k -> { for (int r = r0; r < r1; r++) k.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case BF16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case Tensor t -> {
                     for (int r = r0; r < r1; r++) {

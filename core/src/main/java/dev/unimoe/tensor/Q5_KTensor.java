@@ -16,18 +16,6 @@ public final class Q5_KTensor extends KQuantTensor {
     @Override public DType type() { return DType.Q5_K; }
 
     @Override
-    int unpack(byte[] row, int nsb, float[] qf, float[] sc) { return Q4_KTensor.unpack(row, BYTES, 48, true, nsb, qf, sc); }
-
-    @Override
-    boolean hasMins() { return true; }
-
-    @Override
-    void fused(byte[] row, int nsb, float[] x, int x0, int xStride, float[] xs, int xs0, int xsStride, int tokens, float[] out, int o, int os) {
-        if (tokens == 4) Q4_KTensor.row4(row, BYTES, 48, true, nsb, x, x0, xStride, xs, xs0, xsStride, out, o, os);
-        else out[o] = Q4_KTensor.row1(row, BYTES, 48, true, nsb, x, x0, xs, xs0);
-    }
-
-    @Override
     void expand(long block, int count, float[] dst, int dstOff, boolean vector) {
         int[] sm = new int[16];
         for (int i = 0; i < count; i++) {

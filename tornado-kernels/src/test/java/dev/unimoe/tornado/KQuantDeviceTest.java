@@ -15,7 +15,7 @@ import java.nio.file.Path;
 
 /**
  * A random model in each K-quant (rows of whole 256-value super-blocks) on the device, where its
- * matrices are expanded and rounded to half, against the CPU's fused K-quant kernels on the same
+ * matrices are expanded and rounded to half, against the CPU's K-quant kernels (float32 expansion) on the same
  * file. The only difference is that rounding (relative ≤ 2⁻¹¹ per weight, random in sign): on
  * logits of magnitude ~1 it was observed at 6–9e-4 after two layers; we bound 1e-2, far
  * below what a wrong layout would do (an unexpanded or misordered matrix changes logits by
@@ -40,7 +40,7 @@ class KQuantDeviceTest {
             float[] got = new float[c.vocabSize()], want = new float[c.vocabSize()];
             d.forward(emb, prompt.length, 0, got, false);
             cpu.forward(emb, prompt.length, 0, want, false);
-            EndToEndTest.assertClose(want, got, 1e-2f, type + " last-row logits, device (half) vs CPU (fused K-quant)");
+            EndToEndTest.assertClose(want, got, 1e-2f, type + " last-row logits, device (half) vs CPU (float32 expansion)");
             float[] one = new float[c.hidden()];
             d.embed(new int[] {42}, 0, 1, one);
             d.forward(one, 1, prompt.length, got, false);
