@@ -15,7 +15,6 @@ import java.util.Objects;
  */
 public abstract sealed class KQuantTensor extends Tensor permits Q4_KTensor, Q5_KTensor, Q6_KTensor {
     static final int QK = 256;
-    static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     KQuantTensor(MemorySegment data, long elements) { super(data, elements); }
 
@@ -24,8 +23,27 @@ public abstract sealed class KQuantTensor extends Tensor permits Q4_KTensor, Q5_
         expand(block, count, dst, dstOff, Vec.ENABLED);
     }
 
-    /** The same with the Vector API code ({@code vector}) or the plain loops; both give the same bits. */
-    abstract void expand(long block, int count, float[] dst, int dstOff, boolean vector);
+    /**
+     * The same with the Vector API code ({@code vector}) or the plain loops; both give the same
+     * bits. The super-blocks are first copied to a per-thread byte[] (a memcpy, which streams from
+     * memory faster than the unpacking would) and unpacked from there: array reads cost one load,
+     * where a MemorySegment read deep in a call tree that C2 leaves un-inlined costs tens of
+     * nanoseconds.
+     */
+    final void expand(long block, int count, float[] dst, int dstOff, boolean vector) {
+        int bytes = type().blockBytes;
+        byte[] b = Scratch.bytes(count * bytes);
+        MemorySegment.copy(data, ValueLayout.JAVA_BYTE, block * bytes, b, 0, count * bytes);
+        expandBytes(b, count, dst, dstOff, vector);
+    }
+
+    /** Expands {@code count} super-blocks from w[0..] into dst[dstOff ..]. */
+    abstract void expandBytes(byte[] w, int count, float[] dst, int dstOff, boolean vector);
+
+    /** The f16 at w[o] (little-endian). */
+    static float f16(byte[] w, int o) {
+        return Float.float16ToFloat((short) ((w[o] & 0xFF) | w[o + 1] << 8));
+    }
 
     @Override
     public final float get(long index) {

@@ -71,7 +71,7 @@ final class KQuantizer {
             dst.set(LE16, o, dBits);
             dst.set(LE16, o + 2, mBits);
             MemorySegment.copy(MemorySegment.ofArray(sc), 0, dst, o + 4, 12);
-            Q4_KTensor.unpackScales(dst, o + 4, sm);
+            Q4_KTensor.unpackScales(sc, 0, sm);
             for (int j = 0; j < 8; j++) {
                 float d = Float.float16ToFloat(dBits) * sm[j];
                 if (d == 0f) continue;

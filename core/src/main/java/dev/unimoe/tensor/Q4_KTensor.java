@@ -16,22 +16,18 @@ import java.lang.foreign.ValueLayout;
  */
 public final class Q4_KTensor extends KQuantTensor {
     static final int BYTES = 144;
-    private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfInt LE32 = ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
     public Q4_KTensor(MemorySegment data, long elements) { super(data, elements); }
 
     @Override public DType type() { return DType.Q4_K; }
 
-    /** All eight 6-bit scales (sm[0..7]) and mins (sm[8..15]) from the 12 packed bytes at {@code at}, read once. */
-    static void unpackScales(MemorySegment w, long at, int[] sm) {
-        long lo = w.get(LE64, at);
-        int hi = w.get(LE32, at + 8);
+    /** All eight 6-bit scales (sm[0..7]) and mins (sm[8..15]) from the 12 packed bytes at w[at]. */
+    static void unpackScales(byte[] w, int at, int[] sm) {
         for (int j = 0; j < 4; j++) {
-            int s = (int) (lo >>> 8 * j) & 0xFF, m = (int) (lo >>> 8 * (j + 4)) & 0xFF, x = (hi >>> 8 * j) & 0xFF;
-            sm[j] = s & 63;
+            int sc = w[at + j] & 0xFF, m = w[at + 4 + j] & 0xFF, x = w[at + 8 + j] & 0xFF;
+            sm[j] = sc & 63;
             sm[8 + j] = m & 63;
-            sm[4 + j] = (x & 0x0F) | (s >>> 6) << 4;
+            sm[4 + j] = (x & 0x0F) | (sc >>> 6) << 4;
             sm[12 + j] = (x >>> 4) | (m >>> 6) << 4;
         }
     }
@@ -42,12 +38,12 @@ public final class Q4_KTensor extends KQuantTensor {
      * when qh ≥ 0. Its own small method: inside the whole expansion loop C2 runs out of inlining
      * budget and boxes the vectors. Per 8 bytes the work is done in int lanes (AVX2 has no byte shifts).
      */
-    static void nibbles(MemorySegment data, long q, long qh, int bit, float d1, float m1, float d2, float m2, float[] dst, int y) {
+    static void nibbles(byte[] w, int q, int qh, int bit, float d1, float m1, float d2, float m2, float[] dst, int y) {
         for (int p = 0; p < 32; p += 8) {
-            IntVector v = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, q + p, Vec.LE).convertShape(VectorOperators.B2I, Vec.I, 0);
+            IntVector v = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_64, w, q + p).convertShape(VectorOperators.B2I, Vec.I, 0);
             IntVector lo = v.and(0x0F), hi = v.lanewise(VectorOperators.ASHR, 4).and(0x0F);
             if (qh >= 0) {
-                IntVector h = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, qh + p, Vec.LE).convertShape(VectorOperators.B2I, Vec.I, 0);
+                IntVector h = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_64, w, qh + p).convertShape(VectorOperators.B2I, Vec.I, 0);
                 lo = lo.or(h.lanewise(VectorOperators.ASHR, bit).and(1).lanewise(VectorOperators.LSHL, 4));
                 hi = hi.or(h.lanewise(VectorOperators.ASHR, bit + 1).and(1).lanewise(VectorOperators.LSHL, 4));
             }
@@ -56,28 +52,33 @@ public final class Q4_KTensor extends KQuantTensor {
         }
     }
 
-    @Override
-    void expand(long block, int count, float[] dst, int dstOff, boolean vector) {
+    /** Q4_K (qsOff 16) and Q5_K (qsOff 48, fifth bits at 16 when {@code five}) super-blocks of {@code bytes} each from w[0..]. */
+    static void expand(byte[] w, int bytes, int qsOff, boolean five, int count, float[] dst, int dstOff, boolean vector) {
         int[] sm = new int[16];
         for (int i = 0; i < count; i++) {
-            long base = (block + i) * BYTES;
-            unpackScales(data, base + 4, sm);
-            float d = Float.float16ToFloat(data.get(LE16, base)), dmin = Float.float16ToFloat(data.get(LE16, base + 2));
+            int base = i * bytes;
+            unpackScales(w, base + 4, sm);
+            float d = f16(w, base), dmin = f16(w, base + 2);
             int o = dstOff + i * QK;
             for (int c = 0; c < 4; c++) {
                 float d1 = d * sm[2 * c], m1 = dmin * sm[8 + 2 * c];
                 float d2 = d * sm[2 * c + 1], m2 = dmin * sm[9 + 2 * c];
-                int y = o + 64 * c;
+                int y = o + 64 * c, q = base + qsOff + 32 * c;
                 if (vector) {
-                    nibbles(data, base + 16 + 32L * c, -1, 0, d1, m1, d2, m2, dst, y);
+                    nibbles(w, q, five ? base + 16 : -1, 2 * c, d1, m1, d2, m2, dst, y);
                 } else {
                     for (int l = 0; l < 32; l++) {
-                        int q = data.get(ValueLayout.JAVA_BYTE, base + 16 + 32L * c + l) & 0xFF;
-                        dst[y + l] = d1 * (q & 0x0F) - m1;
-                        dst[y + 32 + l] = d2 * (q >>> 4) - m2;
+                        int v = w[q + l] & 0xFF, h = five ? w[base + 16 + l] & 0xFF : 0;
+                        dst[y + l] = d1 * ((v & 0x0F) + ((h >>> 2 * c) & 1) * 16) - m1;
+                        dst[y + 32 + l] = d2 * ((v >>> 4) + ((h >>> 2 * c + 1) & 1) * 16) - m2;
                     }
                 }
             }
         }
+    }
+
+    @Override
+    void expandBytes(byte[] w, int count, float[] dst, int dstOff, boolean vector) {
+        expand(w, BYTES, 16, false, count, dst, dstOff, vector);
     }
 }

@@ -6,7 +6,6 @@ import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 
 /**
  * ggml Q6_K: super-blocks of 256 values in 210 bytes: 128 bytes of low nibbles, 64 bytes of high
@@ -27,35 +26,35 @@ public final class Q6_KTensor extends KQuantTensor {
      * Its own small method so C2 keeps the vectors in registers; the work is done in int lanes
      * (AVX2 has no byte shifts).
      */
-    static void sixBits(MemorySegment data, long ql, int nibShift, long qh, int hiShift, float s0, float s1, float[] dst, int y) {
+    static void sixBits(byte[] w, int ql, int nibShift, int qh, int hiShift, float s0, float s1, float[] dst, int y) {
         for (int p = 0; p < 32; p += 8) {
-            IntVector v = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, ql + p, Vec.LE).convertShape(VectorOperators.B2I, Vec.I, 0);
-            IntVector h = (IntVector) ByteVector.fromMemorySegment(ByteVector.SPECIES_64, data, qh + p, Vec.LE).convertShape(VectorOperators.B2I, Vec.I, 0);
+            IntVector v = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_64, w, ql + p).convertShape(VectorOperators.B2I, Vec.I, 0);
+            IntVector h = (IntVector) ByteVector.fromArray(ByteVector.SPECIES_64, w, qh + p).convertShape(VectorOperators.B2I, Vec.I, 0);
             IntVector q = v.lanewise(VectorOperators.ASHR, nibShift).and(0x0F).or(h.lanewise(VectorOperators.ASHR, hiShift).and(3).lanewise(VectorOperators.LSHL, 4)).sub(32);
             ((FloatVector) q.convert(VectorOperators.I2F, 0)).mul(p < 16 ? s0 : s1).intoArray(dst, y + p);
         }
     }
 
     @Override
-    void expand(long block, int count, float[] dst, int dstOff, boolean vector) {
+    void expandBytes(byte[] w, int count, float[] dst, int dstOff, boolean vector) {
         for (int i = 0; i < count; i++) {
-            long base = (block + i) * BYTES;
-            float d = Float.float16ToFloat(data.get(LE16, base + 208));
+            int base = i * BYTES;
+            float d = f16(w, base + 208);
             for (int h = 0; h < 2; h++) {
-                long ql = base + 64L * h, qh = base + 128 + 32L * h, sc = base + 192 + 8L * h;
+                int ql = base + 64 * h, qh = base + 128 + 32 * h, sc = base + 192 + 8 * h;
                 int y = dstOff + i * QK + 128 * h;
                 if (vector) {
                     for (int k = 0; k < 4; k++) {
-                        float s0 = d * data.get(ValueLayout.JAVA_BYTE, sc + 2 * k), s1 = d * data.get(ValueLayout.JAVA_BYTE, sc + 2 * k + 1);
-                        sixBits(data, ql + 32L * (k & 1), k < 2 ? 0 : 4, qh, 2 * k, s0, s1, dst, y + 32 * k);
+                        float s0 = d * w[sc + 2 * k], s1 = d * w[sc + 2 * k + 1];
+                        sixBits(w, ql + 32 * (k & 1), k < 2 ? 0 : 4, qh, 2 * k, s0, s1, dst, y + 32 * k);
                     }
                 } else {
                     for (int k = 0; k < 4; k++) {
                         for (int l = 0; l < 32; l++) {
-                            int lb = data.get(ValueLayout.JAVA_BYTE, ql + l + 32L * (k & 1)) & 0xFF;
+                            int lb = w[ql + l + 32 * (k & 1)] & 0xFF;
                             int nib = k < 2 ? lb & 0x0F : lb >>> 4;
-                            int hi = ((data.get(ValueLayout.JAVA_BYTE, qh + l) & 0xFF) >>> 2 * k) & 3;
-                            dst[y + 32 * k + l] = d * data.get(ValueLayout.JAVA_BYTE, sc + 2 * k + l / 16) * ((nib | hi << 4) - 32);
+                            int hi = ((w[qh + l] & 0xFF) >>> 2 * k) & 3;
+                            dst[y + 32 * k + l] = d * w[sc + 2 * k + l / 16] * ((nib | hi << 4) - 32);
                         }
                     }
                 }

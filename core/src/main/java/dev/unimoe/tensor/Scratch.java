@@ -13,6 +13,7 @@ final class Scratch {
 
     private float[] floats = new float[0];
     private short[] shorts = new short[0];
+    private byte[] bytes = new byte[0];
 
     private Scratch() {}
 
@@ -26,6 +27,12 @@ final class Scratch {
         Scratch s = LOCAL.get();
         if (s.shorts.length < n) s.shorts = new short[grow(n)];
         return s.shorts;
+    }
+
+    static byte[] bytes(int n) {
+        Scratch s = LOCAL.get();
+        if (s.bytes.length < n) s.bytes = new byte[grow(n)];
+        return s.bytes;
     }
 
     private static int grow(int n) {
