@@ -6,7 +6,8 @@ package dev.unimoe.tensor;
  * DRAM traffic: the row is read once either way) and then run on a heap array, where C2 hoists
  * every bounds check out of the loop. The Q8_0 and Q4_0 kernels read their blocks in place: on
  * Java 25 that measured about 10% less CPU per decoded row than copying first (the copy itself
- * was the larger cost there), and within a few percent for prefill.
+ * was the larger cost there), and within a few percent for prefill. The K-quants copy their
+ * super-blocks into the byte buffer and unpack from there (see {@link KQuantTensor}).
  */
 final class Scratch {
     private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
