@@ -96,6 +96,13 @@ class TensorDotTest {
         }
     }
 
+    /** -Dunimoe.vector=false (the build's scalar-paths run) really switches the vector kernels off. */
+    @Test
+    void vectorSwitchIsHonoured() {
+        if ("false".equalsIgnoreCase(System.getProperty("unimoe.vector"))) assertTrue(!Vec.ENABLED, "unimoe.vector=false leaves the vector kernels on");
+        else assertEquals(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256, Vec.ENABLED);
+    }
+
     /** The decode product of F16 rows (four widened and dotted together) equals dot row by row, bit for bit. */
     @Test
     void f16RowsTimesOneActivationIsBitIdenticalToDot() {
