@@ -1,14 +1,13 @@
 package dev.unimoe.kernels;
 
 import dev.unimoe.tensor.BF16Tensor;
-import dev.unimoe.tensor.F16Tensor;
 import dev.unimoe.tensor.F32Tensor;
-import dev.unimoe.tensor.KQuantTensor;
 import dev.unimoe.tensor.Matrix;
 import dev.unimoe.tensor.Q4_0Tensor;
 import dev.unimoe.tensor.Q8_0Tensor;
 import dev.unimoe.tensor.Q8Activations;
 import dev.unimoe.tensor.Tensor;
+import dev.unimoe.tensor.WidenedTensor;
 
 /**
  * CPU kernels: the weight's rows are split into pieces claimed by all threads ({@link Parallel}),
@@ -87,10 +86,8 @@ public final class CpuKernels implements Kernels {
                 case Q8_0Tensor q -> q.dotTokens(w.rowOffset(r0), r1 - r0, a8, t0, tb, out, oo + r0, rows);
                 case Q4_0Tensor q -> q.dotTokens(w.rowOffset(r0), r1 - r0, a4, t0, tb, out, oo + r0, rows);
                 case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
-                case F16Tensor f when tb == 1 -> f.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
-                case F16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
-                case KQuantTensor k when tb == 1 -> k.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
-                case KQuantTensor k -> { for (int r = r0; r < r1; r++) k.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
+                case WidenedTensor f when tb == 1 -> f.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
+                case WidenedTensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case BF16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case Tensor t -> {
                     for (int r = r0; r < r1; r++) {

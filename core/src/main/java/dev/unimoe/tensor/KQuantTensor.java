@@ -7,13 +7,11 @@ import java.util.Objects;
 /**
  * ggml's K-quants: super-blocks of 256 values with per-sub-block scales (Q4_K, Q5_K, Q6_K, the
  * formats of the common "Q4_K_M"/"Q5_K_M"/"Q6_K" GGUF files). Products expand whole super-blocks
- * to float32 exactly as ggml's {@code dequantize_row_*} does (vectorized per format) into a
- * per-thread row, then run the {@link F32Tensor} kernels: the decode product widens four rows in
- * one pass and dots them together, a batch reuses the widened row for up to four tokens at a
- * time. Results are the float dot of the dequantized values, the same for one token or many.
+ * to float32 exactly as ggml's {@code dequantize_row_*} does (vectorized per format) and run the
+ * float kernels ({@link WidenedTensor}): results are the float dot of the dequantized values.
  * Offsets and lengths of products must be whole super-blocks.
  */
-public abstract sealed class KQuantTensor extends Tensor permits Q4_KTensor, Q5_KTensor, Q6_KTensor {
+public abstract sealed class KQuantTensor extends WidenedTensor permits Q4_KTensor, Q5_KTensor, Q6_KTensor {
     static final int QK = 256;
 
     KQuantTensor(MemorySegment data, long elements) { super(data, elements); }
@@ -68,50 +66,12 @@ public abstract sealed class KQuantTensor extends Tensor permits Q4_KTensor, Q5_
         System.arraycopy(tmp, (int) (offset - first * QK), dst, dstOff, n);
     }
 
+    /** Whole super-blocks only: a product never starts or ends inside one. */
     @Override
-    public final float dot(long offset, float[] x, int xOff, int n) {
-        Objects.checkFromIndexSize(xOff, n, x.length);
-        if (n == 0) return 0f;
-        float[] w = row(offset, n);
-        return Vec.ENABLED ? F32Tensor.dot1(w, x, xOff, n) : F32Tensor.dotScalar(w, x, xOff, n);
-    }
-
-    /** As {@link F16Tensor#dotTokens}: the row expanded once for {@code tokens} activation rows. */
-    public final void dotTokens(long offset, float[] x, int xOff, int xStride, int tokens, int n, float[] out, int outOff, int outStride) {
-        if (tokens <= 0) return;
-        if (n <= 0) {
-            for (int t = 0; t < tokens; t++) out[outOff + t * outStride] = 0f;
-            return;
-        }
-        Objects.checkFromIndexSize(xOff, (long) (tokens - 1) * xStride + n, x.length);
-        Objects.checkIndex(outOff + (long) (tokens - 1) * outStride, out.length);
-        F32Tensor.dotTokens(row(offset, n), x, xOff, xStride, tokens, n, out, outOff, outStride);
-    }
-
-    /** As {@link F16Tensor#dotRows}: {@code rows} consecutive rows · one activation row, four rows per pass. */
-    public final void dotRows(long offset, int rows, float[] x, int xOff, int n, float[] out, int outOff) {
-        if (rows <= 0) return;
-        Objects.checkFromIndexSize(offset, (long) rows * n, elements);
-        Objects.checkFromIndexSize(xOff, n, x.length);
-        Objects.checkFromIndexSize(outOff, rows, out.length);
-        int r = 0;
-        if (Vec.ENABLED && n > 0) {
-            checkWhole(offset, n);
-            float[] w = Scratch.floats(4 * n);
-            for (; r + 4 <= rows; r += 4) {
-                expand((offset + (long) r * n) / QK, 4 * n / QK, w, 0);
-                F32Tensor.rows4(w, n, x, xOff, out, outOff + r, 1);
-            }
-        }
-        for (; r < rows; r++) out[outOff + r] = dot(offset + (long) r * n, x, xOff, n);
-    }
-
-    private float[] row(long offset, int n) {
+    final void widenRow(long offset, int n, float[] w) {
         Objects.checkFromIndexSize(offset, n, elements);
         checkWhole(offset, n);
-        float[] w = Scratch.floats(n);
         expand(offset / QK, n / QK, w, 0);
-        return w;
     }
 
     private void checkWhole(long offset, int n) {

@@ -8,7 +8,7 @@ import java.lang.foreign.MemorySegment;
  * how to take a dot product of a stretch of itself with float activations, per format.
  * Offsets of block formats must fall on block boundaries.
  */
-public sealed abstract class Tensor permits F32Tensor, F16Tensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor, KQuantTensor, I32Tensor {
+public sealed abstract class Tensor permits F32Tensor, WidenedTensor, BF16Tensor, Q8_0Tensor, Q4_0Tensor, I32Tensor {
     protected final MemorySegment data;
     protected final long elements;
 

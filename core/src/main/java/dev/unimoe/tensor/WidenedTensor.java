@@ -1,0 +1,64 @@
+package dev.unimoe.tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * Formats whose products widen a stretch of weights to float32 in a per-thread row and then run
+ * the {@link F32Tensor} kernels (F16 and the K-quants): the decode product widens four rows in one
+ * pass and dots them together ({@link F32Tensor#rows4}), a batch reuses the widened row for up to
+ * four tokens at a time. Every result is bit-identical to {@link #dot}, for one token or many.
+ */
+public abstract sealed class WidenedTensor extends Tensor permits F16Tensor, KQuantTensor {
+    WidenedTensor(MemorySegment data, long elements) { super(data, elements); }
+
+    /** Values [offset, offset + n) as float32 into w[0, n); checks the range and any block alignment. */
+    abstract void widenRow(long offset, int n, float[] w);
+
+    @Override
+    public final float dot(long offset, float[] x, int xOff, int n) {
+        Objects.checkFromIndexSize(xOff, n, x.length);
+        if (n == 0) return 0f;
+        float[] w = Scratch.floats(n);
+        widenRow(offset, n, w);
+        return Vec.ENABLED ? F32Tensor.dot1(w, x, xOff, n) : F32Tensor.dotScalar(w, x, xOff, n);
+    }
+
+    /**
+     * Dot products of the {@code n} values at {@code offset} with {@code tokens} activation rows,
+     * row t at {@code x[xOff + t·xStride]}, into {@code out[outOff + t·outStride]}: the row is
+     * widened once.
+     */
+    public final void dotTokens(long offset, float[] x, int xOff, int xStride, int tokens, int n, float[] out, int outOff, int outStride) {
+        if (tokens <= 0) return;
+        if (n <= 0) {
+            for (int t = 0; t < tokens; t++) out[outOff + t * outStride] = 0f;
+            return;
+        }
+        Objects.checkFromIndexSize(xOff, (long) (tokens - 1) * xStride + n, x.length);
+        Objects.checkIndex(outOff + (long) (tokens - 1) * outStride, out.length);
+        float[] w = Scratch.floats(n);
+        widenRow(offset, n, w);
+        F32Tensor.dotTokens(w, x, xOff, xStride, tokens, n, out, outOff, outStride);
+    }
+
+    /**
+     * Rows [0, rows) of {@code n} values from {@code offset} · one activation row at {@code x[xOff]},
+     * row r's result into {@code out[outOff + r]} (the decode product).
+     */
+    public final void dotRows(long offset, int rows, float[] x, int xOff, int n, float[] out, int outOff) {
+        if (rows <= 0) return;
+        Objects.checkFromIndexSize(offset, (long) rows * n, elements);
+        Objects.checkFromIndexSize(xOff, n, x.length);
+        Objects.checkFromIndexSize(outOff, rows, out.length);
+        int r = 0;
+        if (Vec.ENABLED && n > 0) {
+            float[] w = Scratch.floats(4 * n);
+            for (; r + 4 <= rows; r += 4) {
+                widenRow(offset + (long) r * n, 4 * n, w);
+                F32Tensor.rows4(w, n, x, xOff, out, outOff + r, 1);
+            }
+        }
+        for (; r < rows; r++) out[outOff + r] = dot(offset + (long) r * n, x, xOff, n);
+    }
+}
