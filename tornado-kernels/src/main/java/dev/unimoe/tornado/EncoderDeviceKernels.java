@@ -5,6 +5,7 @@ import uk.ac.manchester.tornado.api.KernelContext;
 import uk.ac.manchester.tornado.api.math.TornadoMath;
 import uk.ac.manchester.tornado.api.types.arrays.FloatArray;
 import uk.ac.manchester.tornado.api.types.arrays.IntArray;
+import uk.ac.manchester.tornado.api.types.arrays.ShortArray;
 
 /**
  * The encoder towers' kernels (CLIP, Whisper): a tiled matrix product with bias, activation and
@@ -49,14 +50,43 @@ public final class EncoderDeviceKernels {
             for (int t = 0; t < TS; t++) acc += xs[ly * TS + t] * ws[lx * TS + t];
             c.localBarrier();
         }
-        if (r < rows && o < n) {
-            float v = acc + b.get(layer.get(0) * n + o);
-            if (mode == GELU) v = 0.5f * v * (1f + erf(v * EncoderOps.SQRT_HALF));
-            else if (mode == QUICK_GELU) v = v / (1f + TornadoMath.exp(-EncoderOps.QUICK_GELU_K * v));
-            else if (mode == GELU_TANH) v = 0.5f * v * (1f + TornadoMath.tanh(EncoderOps.TANH_C * (v + EncoderOps.TANH_C3 * v * v * v)));
-            int i = r * n + o;
-            out.set(i, residual != 0 ? out.get(i) + v : v);
+        if (r < rows && o < n) store(out, b, layer.get(0), r, o, n, acc, mode, residual);
+    }
+
+    /**
+     * {@link #linear} with W held as IEEE halves (raw bits, decoded when the tile is staged, as
+     * {@link MatVecKernels#f16ToF32} does: PoCL has no cl_khr_fp16), half the device bytes of
+     * float32 weights; the products and sums are those of {@link #linear}.
+     */
+    public static void linearF16(KernelContext c, FloatArray x, ShortArray w, FloatArray b, FloatArray out, IntArray layer,
+                                 int rows, int n, int k, int mode, int residual) {
+        int lx = c.localIdx, ly = c.localIdy;
+        int o = c.groupIdx * TS + lx, r = c.groupIdy * TS + ly;
+        int o0 = c.groupIdx * TS;
+        int wBase = layer.get(0) * n * k;
+        float[] xs = c.allocateFloatLocalArray(TS * TS);
+        float[] ws = c.allocateFloatLocalArray(TS * TS);
+        float acc = 0f;
+        for (int k0 = 0; k0 < k; k0 += TS) {
+            int j = k0 + lx;
+            xs[ly * TS + lx] = r < rows && j < k ? x.get(r * k + j) : 0f;
+            int wo = o0 + ly;
+            ws[ly * TS + lx] = wo < n && j < k ? MatVecKernels.f16ToF32(w.get(wBase + wo * k + j)) : 0f;
+            c.localBarrier();
+            for (int t = 0; t < TS; t++) acc += xs[ly * TS + t] * ws[lx * TS + t];
+            c.localBarrier();
         }
+        if (r < rows && o < n) store(out, b, layer.get(0), r, o, n, acc, mode, residual);
+    }
+
+    /** The epilogue of both linear kernels: bias, activation, then store or residual add. */
+    private static void store(FloatArray out, FloatArray b, int layer, int r, int o, int n, float acc, int mode, int residual) {
+        float v = acc + b.get(layer * n + o);
+        if (mode == GELU) v = 0.5f * v * (1f + erf(v * EncoderOps.SQRT_HALF));
+        else if (mode == QUICK_GELU) v = v / (1f + TornadoMath.exp(-EncoderOps.QUICK_GELU_K * v));
+        else if (mode == GELU_TANH) v = 0.5f * v * (1f + TornadoMath.tanh(EncoderOps.TANH_C * (v + EncoderOps.TANH_C3 * v * v * v)));
+        int i = r * n + o;
+        out.set(i, residual != 0 ? out.get(i) + v : v);
     }
 
     /**

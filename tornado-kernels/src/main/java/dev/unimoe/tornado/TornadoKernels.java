@@ -32,18 +32,22 @@ import java.util.Map;
  * unfold + matrix product ({@link DeviceConv}). A stack is built on first use per layer list and
  * kept until {@link #release}.
  *
- * <p>As {@link Kernels}: single matrix products (the projectors, the Whisper aligner) with one
- * compiled plan per product shape (rows, cols, tokens), so compilation stays bounded; the weights
- * are widened to float32 once per matrix on the host (an LRU cache of up to {@link #CACHE_BYTES})
- * and sent with every call, together with the activations.
+ * <p>As {@link Kernels}: single matrix products (the projectors, the Whisper aligner). A matrix
+ * backed by native memory (a mapped checkpoint, never rewritten) becomes resident: its weights go
+ * to the device once, in the layout the decoder uses for its format (F32, raw F16 halves, or
+ * int8 quants with block scales, see {@link DeviceMatrix}), with its own plan; a call sends only
+ * the activations up and the products down. Such plans are kept up to {@link #CACHE_BYTES} of
+ * device memory, least recently used first out. A heap-backed matrix (attention keys and values,
+ * merged adapters: refilled between calls) is widened afresh and sent with every call instead,
+ * through one compiled plan per product shape.
  */
 final class TornadoKernels implements Kernels, EncoderKernels {
     static final long CACHE_BYTES = 512L << 20;
 
     private final TornadoDevice device;
     private final Map<String, Shape> shapes = new HashMap<>();
-    private final LinkedHashMap<Matrix, float[]> widened = new LinkedHashMap<>(16, 0.75f, true);
-    private long cachedBytes;
+    private final LinkedHashMap<Matrix, DeviceLinear> resident = new LinkedHashMap<>(16, 0.75f, true);
+    private long residentBytes;
     private int counter;
     private final Map<List<EncoderLayer>, DeviceEncoderStack> stacks = new IdentityHashMap<>();
     private final Map<Object, Map<String, DeviceConv>> convs = new IdentityHashMap<>();
@@ -62,12 +66,52 @@ final class TornadoKernels implements Kernels, EncoderKernels {
     @Override
     public synchronized void matmul(Matrix w, float[] x, int tokens, float[] out) {
         int rows = w.rows(), cols = w.cols();
+        if (tokens <= 0) return;
+        if (w.tensor().data().isNative()) {
+            resident(w, tokens).run(x, tokens, out);
+            return;
+        }
         Shape s = shapes.computeIfAbsent(rows + "x" + cols + "x" + tokens, k -> build(rows, cols, tokens));
-        MemorySegment.copy(weights(w), 0, s.w.getSegment(), ValueLayout.JAVA_FLOAT, 0, rows * cols);
+        float[] f = new float[rows * cols];
+        w.tensor().dequantize(w.offset(), f, 0, f.length);
+        MemorySegment.copy(f, 0, s.w.getSegment(), ValueLayout.JAVA_FLOAT, 0, rows * cols);
         MemorySegment.copy(x, 0, s.x.getSegment(), ValueLayout.JAVA_FLOAT, 0, tokens * cols);
         s.plan.execute();
         MemorySegment.copy(s.y.getSegment(), ValueLayout.JAVA_FLOAT, 0, out, 0, tokens * rows);
     }
+
+    /** The resident plan of w, rebuilt with room for at least {@code tokens} rows when it has less. */
+    private DeviceLinear resident(Matrix w, int tokens) {
+        DeviceLinear d = resident.get(w);
+        if (d != null && d.capacity >= tokens) return d;
+        if (d != null) {
+            resident.remove(w);
+            residentBytes -= d.deviceBytes();
+            d.close();
+        }
+        int capacity = DeviceLinear.capacityFor(tokens, w.rows(), w.cols());
+        long need = DeviceLinear.deviceBytes(w, capacity), cap = TornadoDevices.capacity(device);
+        if (need > cap) {
+            throw new IllegalStateException(String.format(java.util.Locale.ROOT,
+                    "a %d×%d %s matrix needs about %.1f MiB on the device %s but it offers %.1f MiB (raise -Dtornado.device.memory)",
+                    w.rows(), w.cols(), w.tensor().type(), need / 1048576.0, device.getDeviceName(), cap / 1048576.0));
+        }
+        d = new DeviceLinear(w, capacity, "mm" + (counter++), device);
+        resident.put(w, d);
+        residentBytes += d.deviceBytes();
+        var it = resident.entrySet().iterator();
+        while (residentBytes > CACHE_BYTES && resident.size() > 1 && it.hasNext()) {
+            var e = it.next();
+            if (e.getKey() == w) continue;
+            residentBytes -= e.getValue().deviceBytes();
+            e.getValue().close();
+            it.remove();
+        }
+        return d;
+    }
+
+    /** Matrices resident on the device now (for tests). */
+    synchronized int residentMatrices() { return resident.size(); }
 
     @Override
     public synchronized void layers(List<EncoderLayer> layers, float[] x, int rows, int upTo, List<float[]> states) {
@@ -112,34 +156,16 @@ final class TornadoKernels implements Kernels, EncoderKernels {
         return n;
     }
 
+    /** The device layout of a resident stack's weights (null when the stack is not on the device). */
+    synchronized DeviceMatrix.Format stackWeightFormat(List<EncoderLayer> layers) {
+        DeviceEncoderStack s = stacks.get(layers);
+        return s == null ? null : s.weightFormat();
+    }
+
     @Override
     public synchronized void release(List<EncoderLayer> layers) {
         DeviceEncoderStack s = stacks.remove(layers);
         if (s != null) s.close();
-    }
-
-    private float[] weights(Matrix w) {
-        if (!w.tensor().data().isNative()) {
-            // a heap-wrapped matrix (attention keys/values, merged adapters) may be refilled between
-            // calls: widen it afresh every time, never from the cache
-            float[] f = new float[w.rows() * w.cols()];
-            w.tensor().dequantize(w.offset(), f, 0, f.length);
-            return f;
-        }
-        float[] f = widened.get(w);
-        if (f != null) return f;
-        f = new float[w.rows() * w.cols()];
-        w.tensor().dequantize(w.offset(), f, 0, f.length);
-        widened.put(w, f);
-        cachedBytes += 4L * f.length;
-        var it = widened.entrySet().iterator();
-        while (cachedBytes > CACHE_BYTES && widened.size() > 1 && it.hasNext()) {
-            var e = it.next();
-            if (e.getKey() == w) continue;
-            cachedBytes -= 4L * e.getValue().length;
-            it.remove();
-        }
-        return f;
     }
 
     private Shape build(int rows, int cols, int tokens) {

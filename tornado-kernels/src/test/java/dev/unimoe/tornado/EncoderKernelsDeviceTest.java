@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The device encoder kernels (LayerNorm, tiled linear with bias/GELU variants/residual,
@@ -79,14 +80,48 @@ class EncoderKernelsDeviceTest {
     }
 
     @Test
-    void f16WeightsAreWidenedExactly() {
+    void f16WeightsStayHalvesOnTheDevice() {
         Random r = new Random(3);
         List<EncoderLayer> layers = stack(r, 2, 32, 4, 64, Activation.GELU, DType.F16);
         float[] x = KernelHarness.random(r, 19 * 32, 1f), want = x.clone(), got = x.clone();
         host.layers(layers, want, 19, 2, null);
         device.layers(layers, got, 19, 2, null);
+        assertEquals(DeviceMatrix.Format.F16, device.stackWeightFormat(layers), "an all-F16 stack keeps 2-byte weights");
         KernelHarness.assertClose(want, got, TOL, "F16 stack");
-        device.release(layers);
+        // the same values widened to F32 on the host: the device reads float32 weights, same sums
+        List<EncoderLayer> wide = widened(layers);
+        float[] viaF32 = x.clone();
+        device.layers(wide, viaF32, 19, 2, null);
+        assertEquals(DeviceMatrix.Format.F32, device.stackWeightFormat(wide));
+        KernelHarness.assertClose(viaF32, got, 1e-6f, "F16 on the device against the same weights as F32");
+        // one F32 matrix among halves: the whole stack is widened
+        List<EncoderLayer> mixed = new ArrayList<>(layers);
+        EncoderLayer l0 = layers.getFirst();
+        mixed.set(0, new EncoderLayer(l0.attnNorm(), l0.attn(), l0.mlpNorm(), wide.getFirst().fc1(), l0.fc2(), l0.act()));
+        float[] viaMixed = x.clone();
+        device.layers(mixed, viaMixed, 19, 2, null);
+        assertEquals(DeviceMatrix.Format.F32, device.stackWeightFormat(mixed));
+        KernelHarness.assertClose(viaF32, viaMixed, 1e-6f, "mixed stack");
+        assertTrue(DeviceEncoderStack.deviceBytes(layers, 19) < DeviceEncoderStack.deviceBytes(wide, 19), "F16 stack reserves fewer bytes");
+        for (List<EncoderLayer> s : List.of(layers, wide, mixed)) device.release(s);
+    }
+
+    /** The stack with every weight matrix widened to F32 (biases and norms shared). */
+    private static List<EncoderLayer> widened(List<EncoderLayer> layers) {
+        List<EncoderLayer> out = new ArrayList<>();
+        for (EncoderLayer e : layers) {
+            MultiHeadAttention a = e.attn();
+            MultiHeadAttention wa = new MultiHeadAttention(wide(a.q()), wide(a.k()), wide(a.v()), wide(a.out()), a.heads());
+            out.add(new EncoderLayer(e.attnNorm(), wa, e.mlpNorm(), wide(e.fc1()), wide(e.fc2()), e.act()));
+        }
+        return out;
+    }
+
+    private static Linear wide(Linear l) {
+        Matrix w = l.weight();
+        float[] v = new float[w.rows() * w.cols()];
+        w.tensor().dequantize(w.offset(), v, 0, v.length);
+        return new Linear(KernelHarness.matrix(DType.F32, v, w.rows(), w.cols()), l.bias());
     }
 
     @Test
