@@ -2,6 +2,7 @@ package dev.unimoe.kernels;
 
 import dev.unimoe.tensor.BF16Tensor;
 import dev.unimoe.tensor.F32Tensor;
+import dev.unimoe.tensor.KQuantTensor;
 import dev.unimoe.tensor.Matrix;
 import dev.unimoe.tensor.Q4_0Tensor;
 import dev.unimoe.tensor.Q8_0Tensor;
@@ -15,10 +16,11 @@ import dev.unimoe.tensor.WidenedTensor;
  * rows at a time by the tensor's {@code dotTokens} (one weight load/unpack, several FMAs), the
  * next group of tokens reusing the row from L1.
  *
- * <p>Q8_0 and Q4_0 weights take the quantized-activation path of llama.cpp: the {@code tokens}
+ * <p>Q8_0, Q4_0 and the K-quants take the quantized-activation path of llama.cpp: the {@code tokens}
  * activation rows are quantized to Q8_0 once per call (into a grow-only per-thread buffer) and
- * every block product is an integer dot scaled by d_w·d_x. Float formats (F32, F16, BF16) use
- * the float activations directly. Results per token do not depend on {@code tokens}.
+ * every block product is an integer dot scaled by d_w·d_x (per sub-block for the K-quants).
+ * Float formats (F32, F16, BF16) use the float activations directly. Results per token do not
+ * depend on {@code tokens}.
  */
 public final class CpuKernels implements Kernels {
     public static final CpuKernels INSTANCE = new CpuKernels();
@@ -56,7 +58,7 @@ public final class CpuKernels implements Kernels {
                         + " floats, array has " + outs[i].length);
             }
             start[i + 1] = start[i] + w.rows();
-            anyQ8 |= w.tensor() instanceof Q8_0Tensor;
+            anyQ8 |= w.tensor() instanceof Q8_0Tensor || w.tensor() instanceof KQuantTensor k && k.hasQ8Dot();
             anyQ4 |= w.tensor() instanceof Q4_0Tensor;
         }
         // quantized only once every argument is known to be valid
@@ -85,6 +87,7 @@ public final class CpuKernels implements Kernels {
             switch (w.tensor()) {
                 case Q8_0Tensor q -> q.dotTokens(w.rowOffset(r0), r1 - r0, a8, t0, tb, out, oo + r0, rows);
                 case Q4_0Tensor q -> q.dotTokens(w.rowOffset(r0), r1 - r0, a4, t0, tb, out, oo + r0, rows);
+                case KQuantTensor k when k.hasQ8Dot() -> k.dotTokens(w.rowOffset(r0), r1 - r0, a8, t0, tb, out, oo + r0, rows);
                 case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case WidenedTensor f when tb == 1 -> f.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
                 case WidenedTensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }

@@ -66,6 +66,51 @@ public abstract sealed class KQuantTensor extends WidenedTensor permits Q4_KTens
         System.arraycopy(tmp, (int) (offset - first * QK), dst, dstOff, n);
     }
 
+    /**
+     * Whether this format has llama.cpp's quantized-activation product ({@link #dotTokens(long, int,
+     * Q8Activations, int, int, float[], int, int)}): Q4_K and Q5_K do; the kernels use it for every
+     * product of such a matrix, one token or many, so results never depend on the batch.
+     */
+    public boolean hasQ8Dot() { return false; }
+
+    /** One row of {@code superBlocks} super-blocks (bytes from w[0]) · the activation blocks from {@code blk0}. */
+    float dotQ(byte[] w, int superBlocks, Q8Activations x, int blk0, boolean vector, byte[] sb, float[] sf) {
+        throw new UnsupportedOperationException(type() + " has no quantized-activation product");
+    }
+
+    /** {@link #dotQ} of four activation rows (blocks from blk0 + t·bs), results into out[o0 + t·os], bit-identical to four calls. */
+    void dotQ4(byte[] w, int superBlocks, Q8Activations x, int blk0, int bs, byte[] sb, float[] sf, float[] out, int o0, int os) {
+        throw new UnsupportedOperationException(type() + " has no quantized-activation product");
+    }
+
+    /**
+     * The quantized-activation product of {@code rows} consecutive weight rows of {@code x.cols()}
+     * values from {@code offset} with activation rows token0 .. token0+tokens−1 (Q8_0 blocks of
+     * 32, one per sub-block), row r's result for token t into {@code out[outOff + r + t·outStride]}.
+     * Each row's super-blocks are copied to a per-thread byte[] once for all tokens.
+     */
+    public final void dotTokens(long offset, int rows, Q8Activations x, int token0, int tokens, float[] out, int outOff, int outStride) {
+        if (tokens <= 0 || rows <= 0) return;
+        if (!hasQ8Dot()) throw new UnsupportedOperationException(type() + " has no quantized-activation product");
+        if (x.forQ4()) throw new IllegalArgumentException("activations were prepared for Q4_0 weights, not " + type());
+        int n = x.cols(), nb = x.blocksPerRow(), bytes = type().blockBytes, sbs = n / QK;
+        checkWhole(offset, n);
+        Objects.checkFromIndexSize(offset, (long) rows * n, elements);
+        Objects.checkFromIndexSize((long) token0 * n, (long) tokens * n, (long) x.rows() * n);
+        Objects.checkFromIndexSize(outOff, rows + (long) (tokens - 1) * outStride, out.length);
+        byte[] w = Scratch.bytes(sbs * bytes);
+        byte[] sb = new byte[16];
+        float[] sf = new float[32];
+        for (int r = 0; r < rows; r++) {
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, (offset + (long) r * n) / QK * bytes, w, 0, sbs * bytes);
+            int t = 0;
+            if (Vec.ENABLED) {
+                for (; t + 4 <= tokens; t += 4) dotQ4(w, sbs, x, (token0 + t) * nb, nb, sb, sf, out, outOff + r + t * outStride, outStride);
+            }
+            for (; t < tokens; t++) out[outOff + r + t * outStride] = dotQ(w, sbs, x, (token0 + t) * nb, Vec.ENABLED, sb, sf);
+        }
+    }
+
     /** Whole super-blocks only: a product never starts or ends inside one. */
     @Override
     final void widenRow(long offset, int n, float[] w) {

@@ -18,4 +18,16 @@ public final class Q5_KTensor extends KQuantTensor {
     void expandBytes(byte[] w, int count, float[] dst, int dstOff, boolean vector) {
         Q4_KTensor.expand(w, BYTES, 48, true, count, dst, dstOff, vector);
     }
+
+    @Override public boolean hasQ8Dot() { return true; }
+
+    @Override
+    float dotQ(byte[] w, int superBlocks, Q8Activations x, int blk0, boolean vector, byte[] sb, float[] sf) {
+        return vector ? Q4_KTensor.dotQ(w, superBlocks, BYTES, 48, true, x.q, x.d, x.sums, blk0, sb, sf) : Q4_KTensor.dotQScalar(w, superBlocks, BYTES, 48, true, x, blk0);
+    }
+
+    @Override
+    void dotQ4(byte[] w, int superBlocks, Q8Activations x, int blk0, int bs, byte[] sb, float[] sf, float[] out, int o0, int os) {
+        Q4_KTensor.dotQ4(w, superBlocks, BYTES, 48, true, x.q, x.d, x.sums, blk0, bs, sb, sf, out, o0, os);
+    }
 }

@@ -29,6 +29,8 @@ import static dev.unimoe.tensor.Vec.S128;
 public final class Q8Activations {
     short[] q = new short[0];
     float[] d = new float[0];
+    /** d·Σq of each block, and of each half block with d per half (the K-quant products' min and offset terms use them). */
+    float[] sums = new float[0], sums16 = new float[0], d16 = new float[0];
     private int rows, cols, blocksPerRow;
     private boolean forQ4;
 
@@ -44,6 +46,11 @@ public final class Q8Activations {
         int need = Math.multiplyExact(blocks, forQ4 ? 48 : 32);
         if (q.length < need) q = new short[Math.max(need, q.length + q.length / 2)];
         if (d.length < blocks) d = new float[Math.max(blocks, d.length + d.length / 2)];
+        if (sums.length < blocks) {
+            sums = new float[Math.max(blocks, sums.length + sums.length / 2)];
+            sums16 = new float[2 * sums.length];
+            d16 = new float[2 * sums.length];
+        }
         return this;
     }
 
@@ -65,6 +72,15 @@ public final class Q8Activations {
             int src = xOff + (blk / blocksPerRow) * cols + (blk % blocksPerRow) * 32;
             if (Vec.ENABLED) quantizeBlockVector(x, src, blk, blk * per);
             else quantizeBlockScalar(x, src, blk, blk * per);
+            int s0 = 0, s1 = 0;
+            for (int j = 0; j < 16; j++) {
+                s0 += q[blk * per + j];
+                s1 += q[blk * per + 16 + j];
+            }
+            sums[blk] = d[blk] * (s0 + s1);
+            sums16[2 * blk] = d[blk] * s0;
+            sums16[2 * blk + 1] = d[blk] * s1;
+            d16[2 * blk] = d16[2 * blk + 1] = d[blk];
             if (forQ4) {
                 int o = blk * 48;
                 if (Vec.ENABLED) {
@@ -121,6 +137,9 @@ public final class Q8Activations {
 
     /** The (f16-rounded) scale of block {@code block}, counting blocks row after row. */
     public float scale(int block) { return d[block]; }
+
+    /** d·Σq over the 32 quants of block {@code block}. */
+    public float sum(int block) { return sums[block]; }
 
     /** The int8 quant of value {@code index} (row-major over rows × cols). */
     public int quant(int index) {

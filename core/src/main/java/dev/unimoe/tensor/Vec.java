@@ -48,6 +48,16 @@ final class Vec {
     }
 
     /**
+     * {@link #sum(FloatVector)} through a store to {@code tmp} (8 floats) and scalar adds in the
+     * same order, so the same bits: for methods so large that C2 stops inlining {@code lane()},
+     * whose out-of-line calls then cost more than the whole sum.
+     */
+    static float sum(FloatVector v, float[] tmp) {
+        v.intoArray(tmp, 0);
+        return ((tmp[0] + tmp[4]) + (tmp[2] + tmp[6])) + ((tmp[1] + tmp[5]) + (tmp[3] + tmp[7]));
+    }
+
+    /**
      * f16 bits (as an unsigned short) to float32: exact for every value, 256 KiB. Not for the
      * block scales of Q8_0/Q4_0 weights: real scales spread over enough of the table to miss L1,
      * and the intrinsic {@code Float.float16ToFloat} (one vcvtph2ps) measured 25% faster there.

@@ -57,28 +57,37 @@ class Q4ReferenceTest {
         return out;
     }
 
-    static Matrix f32(Matrix m) {
-        if (m == null) return null;
-        float[] v = new float[m.rows() * m.cols()];
-        m.tensor().dequantize(m.offset(), v, 0, v.length);
-        return Matrix.of(F32Tensor.wrap(v), m.rows(), m.cols());
-    }
-
-    static Matrix[] f32(Matrix[] ms) {
-        if (ms == null) return null;
-        Matrix[] out = new Matrix[ms.length];
-        for (int i = 0; i < ms.length; i++) out[i] = f32(ms[i]);
-        return out;
-    }
-
     static Weights dequantized(Weights w) {
+        return dequantized(w, new java.util.HashSet<>());
+    }
+
+    /**
+     * The weights with every matrix widened to float32; the widened copies of quantized matrices
+     * (not of F32/F16/BF16 ones) are added to {@code fromQuantized}.
+     */
+    static Weights dequantized(Weights w, java.util.Set<Matrix> fromQuantized) {
+        java.util.function.UnaryOperator<Matrix> f32 = m -> {
+            if (m == null) return null;
+            float[] v = new float[m.rows() * m.cols()];
+            m.tensor().dequantize(m.offset(), v, 0, v.length);
+            Matrix out = Matrix.of(F32Tensor.wrap(v), m.rows(), m.cols());
+            if (m.tensor().type().quantized()) fromQuantized.add(out);
+            return out;
+        };
+        java.util.function.UnaryOperator<Matrix[]> all = ms -> {
+            if (ms == null) return null;
+            Matrix[] out = new Matrix[ms.length];
+            for (int i = 0; i < ms.length; i++) out[i] = f32.apply(ms[i]);
+            return out;
+        };
         LayerWeights[] ls = new LayerWeights[w.layers().length];
         for (int i = 0; i < ls.length; i++) {
             LayerWeights l = w.layers()[i];
-            ls[i] = new LayerWeights(l.attnNorm(), f32(l.wq()), f32(l.wk()), f32(l.wv()), f32(l.wo()), l.bq(), l.bk(), l.bv(), l.ffnNorm(),
-                    f32(l.router()), f32(l.expertGate()), f32(l.expertUp()), f32(l.expertDown()), f32(l.sharedGate()), f32(l.sharedUp()),
-                    f32(l.sharedDown()), f32(l.sharedExpertGate()), f32(l.ffnGate()), f32(l.ffnUp()), f32(l.ffnDown()));
+            ls[i] = new LayerWeights(l.attnNorm(), f32.apply(l.wq()), f32.apply(l.wk()), f32.apply(l.wv()), f32.apply(l.wo()), l.bq(), l.bk(), l.bv(),
+                    l.ffnNorm(), f32.apply(l.router()), all.apply(l.expertGate()), all.apply(l.expertUp()), all.apply(l.expertDown()),
+                    f32.apply(l.sharedGate()), f32.apply(l.sharedUp()), f32.apply(l.sharedDown()), f32.apply(l.sharedExpertGate()),
+                    f32.apply(l.ffnGate()), f32.apply(l.ffnUp()), f32.apply(l.ffnDown()));
         }
-        return new Weights(f32(w.embedding()), ls, w.finalNorm(), f32(w.lmHead()));
+        return new Weights(f32.apply(w.embedding()), ls, w.finalNorm(), f32.apply(w.lmHead()));
     }
 }

@@ -19,8 +19,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Q4_K, Q5_K and Q6_K against ggml's own {@code dequantize_row_*} (fixtures/kquants, made by
- * ggml's C code): the expansion bit for bit, on the vector and the plain path; products equal to
- * the float dot of the expanded values, the same for one token or a batch.
+ * ggml's C code): the expansion bit for bit, on the vector and the plain path; products with
+ * 8-bit activations as llama.cpp computes them, the same for one token or a batch.
  */
 class KQuantTest {
     static final DType[] TYPES = {DType.Q4_K, DType.Q5_K, DType.Q6_K};
@@ -93,26 +93,46 @@ class KQuantTest {
         }
     }
 
+    /**
+     * The kernels' product is llama.cpp's: integer dots of the quants with 8-bit activations
+     * (Q8_0 blocks), scaled per sub-block. Reference in double: Σ ŵ·x̂ over ggml's expanded weights
+     * ŵ and the activations as the kernel quantizes them (x̂ = d_x·q_x), which is the same sum
+     * exactly apart from float32 rounding; tolerance 1e-5 · Σ|ŵ·x̂|. A token's result does not
+     * depend on the batch it comes in (bit-identical), and the float-activation {@code dot} stays
+     * the float dot of the expanded values.
+     */
     @Test
-    void productsEqualTheFloatDotOfTheExpandedRows() throws IOException {
+    void productsAreTheQuantizedActivationDotOfTheExpandedRows() throws IOException {
         for (int cw : new int[] {256, 512}) {
             for (DType type : TYPES) {
                 KQuantTensor t = tensor(type);
+                assertTrue(t.hasQ8Dot(), type + " has the integer product");
                 float[] wf = t.toFloatArray();
                 Matrix w = Matrix.of(t, N / cw, cw);
-                Matrix ref = Matrix.of(F32Tensor.wrap(wf), N / cw, cw);
                 int tokens = 5;
                 float[] x = TensorDotTest.activations(tokens * cw, 3);
-                float[] got = new float[tokens * w.rows()], want = new float[tokens * w.rows()];
+                float[] got = new float[tokens * w.rows()];
                 CpuKernels.INSTANCE.matmul(w, x, tokens, got);
-                CpuKernels.INSTANCE.matmul(ref, x, tokens, want);
-                assertArrayEquals(want, got, type + " " + cw + " wide, batch of " + tokens);
-                for (int tk = 0; tk < tokens; tk++) {                // decode: one token, rows four at a time
-                    float[] one = new float[w.rows()];
+                Q8Activations xq = new Q8Activations().quantize(x, 0, tokens, cw, false);
+                for (int tk = 0; tk < tokens; tk++) {
+                    for (int r = 0; r < w.rows(); r++) {
+                        double sum = 0, abs = 0;
+                        for (int i = 0; i < cw; i++) {
+                            int xi = tk * cw + i;
+                            double p = (double) wf[r * cw + i] * xq.scale(xi / 32) * xq.quant(xi);
+                            sum += p;
+                            abs += Math.abs(p);
+                        }
+                        float g = got[tk * w.rows() + r];
+                        assertTrue(Math.abs(g - sum) <= 1e-5 * abs + 1e-30, type + " " + cw + " wide, token " + tk + " row " + r + ": " + g + " vs " + sum);
+                    }
+                    float[] one = new float[w.rows()];                 // decode: one token
                     CpuKernels.INSTANCE.matmul(w, Arrays.copyOfRange(x, tk * cw, (tk + 1) * cw), 1, one);
-                    for (int r = 0; r < w.rows(); r++) assertEquals(want[tk * w.rows() + r], one[r], 0f, type + " token " + tk + " row " + r);
+                    for (int r = 0; r < w.rows(); r++) assertEquals(got[tk * w.rows() + r], one[r], 0f, type + " token " + tk + " row " + r + " alone");
                 }
-                assertEquals(want[0], t.dot(0, x, 0, cw), 0f, type + " dot");
+                float[] want = new float[w.rows()];
+                CpuKernels.INSTANCE.matmul(Matrix.of(F32Tensor.wrap(wf), N / cw, cw), x, 1, want);
+                assertEquals(want[0], t.dot(0, x, 0, cw), 0f, type + " float dot of the expanded row");
             }
         }
     }
