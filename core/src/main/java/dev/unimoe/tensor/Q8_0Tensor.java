@@ -68,7 +68,7 @@ public final class Q8_0Tensor extends Tensor {
         if (!Vec.ENABLED) return dotQScalar(offset, x, xOff >>> 5, n >>> 5);
         int nb = n >>> 5;
         long row = (offset >>> 5) * 34;   // read in place: a copy of the row first costs more than it saves
-        return dotQ1(data, row, x.q, x.d, xOff >>> 5, nb);
+        return dotQ1(data, row, x.q, x.d, xOff >>> 5, nb, new float[8]);
     }
 
     /**
@@ -86,6 +86,7 @@ public final class Q8_0Tensor extends Tensor {
         Objects.checkFromIndexSize(offset, (long) rows * n, elements);
         Objects.checkFromIndexSize((long) token0 * n, (long) tokens * n, (long) x.rows() * n);
         Objects.checkFromIndexSize(outOff, rows + (long) (tokens - 1) * outStride, out.length);
+        float[] tmp = new float[8];   // lane sums go through it: in these large methods C2 may stop inlining lane()
         for (int r = 0; r < rows; r++) {
             long o = offset + (long) r * n;
             int oo = outOff + r;
@@ -95,12 +96,12 @@ public final class Q8_0Tensor extends Tensor {
             }
             long row = (o >>> 5) * 34;   // read in place: a copy of the row first costs more than it saves
             int t = 0;
-            for (; t + 4 <= tokens; t += 4) dotQ4(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, oo + t * outStride, outStride);
+            for (; t + 4 <= tokens; t += 4) dotQ4(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, oo + t * outStride, outStride, tmp);
             if (t + 2 <= tokens) {
-                dotQ2(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, oo + t * outStride, outStride);
+                dotQ2(data, row, x.q, x.d, (token0 + t) * nb, nb, nb, out, oo + t * outStride, outStride, tmp);
                 t += 2;
             }
-            for (; t < tokens; t++) out[oo + t * outStride] = dotQ1(data, row, x.q, x.d, (token0 + t) * nb, nb);
+            for (; t < tokens; t++) out[oo + t * outStride] = dotQ1(data, row, x.q, x.d, (token0 + t) * nb, nb, tmp);
         }
     }
 
@@ -138,7 +139,7 @@ public final class Q8_0Tensor extends Tensor {
         return Vec.sum(acc);
     }
 
-    static float dotQ1(MemorySegment w, long base, short[] q, float[] d, int blk0, int nb) {
+    static float dotQ1(MemorySegment w, long base, short[] q, float[] d, int blk0, int nb, float[] tmp) {
         FloatVector a0 = FloatVector.zero(F);
         for (int b = 0; b < nb; b++) {
             long o = base + 34L * b;
@@ -149,10 +150,10 @@ public final class Q8_0Tensor extends Tensor {
             IntVector s0 = p0.lanewise(VectorOperators.ASHR, 16).add(p0.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             a0 = ((FloatVector) s0.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[blk0 + b]), a0);
         }
-        return Vec.sum(a0);
+        return Vec.sum(a0, tmp);
     }
 
-    static void dotQ2(MemorySegment w, long base, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
+    static void dotQ2(MemorySegment w, long base, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os, float[] tmp) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0;
         int k1 = blk0 + 1 * bs;
         for (int b = 0; b < nb; b++) {
@@ -167,11 +168,11 @@ public final class Q8_0Tensor extends Tensor {
             IntVector s1 = p1.lanewise(VectorOperators.ASHR, 16).add(p1.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             a1 = ((FloatVector) s1.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[k1 + b]), a1);
         }
-        out[o0 + 0 * os] = Vec.sum(a0);
-        out[o0 + 1 * os] = Vec.sum(a1);
+        out[o0 + 0 * os] = Vec.sum(a0, tmp);
+        out[o0 + 1 * os] = Vec.sum(a1, tmp);
     }
 
-    static void dotQ4(MemorySegment w, long base, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os) {
+    static void dotQ4(MemorySegment w, long base, short[] q, float[] d, int blk0, int bs, int nb, float[] out, int o0, int os, float[] tmp) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, a2 = a0, a3 = a0;
         int k1 = blk0 + 1 * bs;
         int k2 = blk0 + 2 * bs;
@@ -194,10 +195,10 @@ public final class Q8_0Tensor extends Tensor {
             IntVector s3 = p3.lanewise(VectorOperators.ASHR, 16).add(p3.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
             a3 = ((FloatVector) s3.convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(F, dw * d[k3 + b]), a3);
         }
-        out[o0 + 0 * os] = Vec.sum(a0);
-        out[o0 + 1 * os] = Vec.sum(a1);
-        out[o0 + 2 * os] = Vec.sum(a2);
-        out[o0 + 3 * os] = Vec.sum(a3);
+        out[o0 + 0 * os] = Vec.sum(a0, tmp);
+        out[o0 + 1 * os] = Vec.sum(a1, tmp);
+        out[o0 + 2 * os] = Vec.sum(a2, tmp);
+        out[o0 + 3 * os] = Vec.sum(a3, tmp);
     }
 
 }
