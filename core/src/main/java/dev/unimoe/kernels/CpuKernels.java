@@ -58,7 +58,7 @@ public final class CpuKernels implements Kernels {
                         + " floats, array has " + outs[i].length);
             }
             start[i + 1] = start[i] + w.rows();
-            anyQ8 |= w.tensor() instanceof Q8_0Tensor || w.tensor() instanceof KQuantTensor k && k.hasQ8Dot();
+            anyQ8 |= w.tensor() instanceof Q8_0Tensor || w.tensor() instanceof KQuantTensor;
             anyQ4 |= w.tensor() instanceof Q4_0Tensor;
         }
         // quantized only once every argument is known to be valid
@@ -87,7 +87,7 @@ public final class CpuKernels implements Kernels {
             switch (w.tensor()) {
                 case Q8_0Tensor q -> q.dotTokens(w.rowOffset(r0), r1 - r0, a8, t0, tb, out, oo + r0, rows);
                 case Q4_0Tensor q -> q.dotTokens(w.rowOffset(r0), r1 - r0, a4, t0, tb, out, oo + r0, rows);
-                case KQuantTensor k when k.hasQ8Dot() -> k.dotTokens(w.rowOffset(r0), r1 - r0, a8, t0, tb, out, oo + r0, rows);
+                case KQuantTensor k -> k.dotTokens(w.rowOffset(r0), r1 - r0, a8, t0, tb, out, oo + r0, rows);
                 case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case WidenedTensor f when tb == 1 -> f.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
                 case WidenedTensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }

@@ -6,10 +6,12 @@ import java.util.Objects;
 
 /**
  * ggml's K-quants: super-blocks of 256 values with per-sub-block scales (Q4_K, Q5_K, Q6_K, the
- * formats of the common "Q4_K_M"/"Q5_K_M"/"Q6_K" GGUF files). Products expand whole super-blocks
- * to float32 exactly as ggml's {@code dequantize_row_*} does (vectorized per format) and run the
- * float kernels ({@link WidenedTensor}): results are the float dot of the dequantized values.
- * Offsets and lengths of products must be whole super-blocks.
+ * formats of the common "Q4_K_M"/"Q5_K_M"/"Q6_K" GGUF files). The kernels' products are
+ * llama.cpp's: integer dots of the quants with 8-bit activation blocks ({@link #dotTokens(long,
+ * int, Q8Activations, int, int, float[], int, int)}). Expansion to float32 follows ggml's
+ * {@code dequantize_row_*} exactly (vectorized per format); {@link #dot} with float activations
+ * is the float dot of those values ({@link WidenedTensor}). Offsets and lengths of products must
+ * be whole super-blocks.
  */
 public abstract sealed class KQuantTensor extends WidenedTensor permits Q4_KTensor, Q5_KTensor, Q6_KTensor {
     static final int QK = 256;
@@ -66,32 +68,22 @@ public abstract sealed class KQuantTensor extends WidenedTensor permits Q4_KTens
         System.arraycopy(tmp, (int) (offset - first * QK), dst, dstOff, n);
     }
 
-    /**
-     * Whether this format has llama.cpp's quantized-activation product ({@link #dotTokens(long, int,
-     * Q8Activations, int, int, float[], int, int)}): Q4_K and Q5_K do; the kernels use it for every
-     * product of such a matrix, one token or many, so results never depend on the batch.
-     */
-    public boolean hasQ8Dot() { return false; }
-
     /** One row of {@code superBlocks} super-blocks (bytes from w[0]) · the activation blocks from {@code blk0}. */
-    float dotQ(byte[] w, int superBlocks, Q8Activations x, int blk0, boolean vector, byte[] sb, float[] sf) {
-        throw new UnsupportedOperationException(type() + " has no quantized-activation product");
-    }
+    abstract float dotQ(byte[] w, int superBlocks, Q8Activations x, int blk0, boolean vector, byte[] sb, float[] sf);
 
     /** {@link #dotQ} of four activation rows (blocks from blk0 + t·bs), results into out[o0 + t·os], bit-identical to four calls. */
-    void dotQ4(byte[] w, int superBlocks, Q8Activations x, int blk0, int bs, byte[] sb, float[] sf, float[] out, int o0, int os) {
-        throw new UnsupportedOperationException(type() + " has no quantized-activation product");
-    }
+    abstract void dotQ4(byte[] w, int superBlocks, Q8Activations x, int blk0, int bs, byte[] sb, float[] sf, float[] out, int o0, int os);
 
     /**
      * The quantized-activation product of {@code rows} consecutive weight rows of {@code x.cols()}
      * values from {@code offset} with activation rows token0 .. token0+tokens−1 (Q8_0 blocks of
      * 32, one per sub-block), row r's result for token t into {@code out[outOff + r + t·outStride]}.
-     * Each row's super-blocks are copied to a per-thread byte[] once for all tokens.
+     * Each row's super-blocks are copied to a per-thread byte[] once for all tokens. The kernels use
+     * this for every product of a K-quant matrix, one token or many, so results never depend on
+     * the batch; {@link #dot} stays the float dot of the expanded values.
      */
     public final void dotTokens(long offset, int rows, Q8Activations x, int token0, int tokens, float[] out, int outOff, int outStride) {
         if (tokens <= 0 || rows <= 0) return;
-        if (!hasQ8Dot()) throw new UnsupportedOperationException(type() + " has no quantized-activation product");
         if (x.forQ4()) throw new IllegalArgumentException("activations were prepared for Q4_0 weights, not " + type());
         int n = x.cols(), nb = x.blocksPerRow(), bytes = type().blockBytes, sbs = n / QK;
         checkWhole(offset, n);

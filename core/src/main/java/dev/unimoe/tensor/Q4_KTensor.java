@@ -86,8 +86,6 @@ public final class Q4_KTensor extends KQuantTensor {
         expand(w, BYTES, 16, false, count, dst, dstOff, vector);
     }
 
-    @Override public boolean hasQ8Dot() { return true; }
-
     @Override
     float dotQ(byte[] w, int superBlocks, Q8Activations x, int blk0, boolean vector, byte[] sb, float[] sf) {
         return vector ? dotQ(w, superBlocks, BYTES, 16, false, x.q, x.d, x.sums, blk0, sb, sf) : dotQScalar(w, superBlocks, BYTES, 16, false, x, blk0);

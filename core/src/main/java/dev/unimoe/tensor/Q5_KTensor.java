@@ -19,8 +19,6 @@ public final class Q5_KTensor extends KQuantTensor {
         Q4_KTensor.expand(w, BYTES, 48, true, count, dst, dstOff, vector);
     }
 
-    @Override public boolean hasQ8Dot() { return true; }
-
     @Override
     float dotQ(byte[] w, int superBlocks, Q8Activations x, int blk0, boolean vector, byte[] sb, float[] sf) {
         return vector ? Q4_KTensor.dotQ(w, superBlocks, BYTES, 48, true, x.q, x.d, x.sums, blk0, sb, sf) : Q4_KTensor.dotQScalar(w, superBlocks, BYTES, 48, true, x, blk0);

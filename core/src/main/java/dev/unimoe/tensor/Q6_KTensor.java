@@ -63,13 +63,12 @@ public final class Q6_KTensor extends KQuantTensor {
         }
     }
 
-    @Override public boolean hasQ8Dot() { return true; }
-
     @Override
     float dotQ(byte[] w, int superBlocks, Q8Activations x, int blk0, boolean vector, byte[] sb, float[] sf) {
         return vector ? dotQ(w, superBlocks, x.q, x.d16, x.sums16, blk0, sf) : dotQScalar(w, superBlocks, x, blk0);
     }
 
+    /** Four tokens one after the other: Q6_K's unpacking is cheap next to its products, so sharing it gains little. */
     @Override
     void dotQ4(byte[] w, int superBlocks, Q8Activations x, int blk0, int bs, byte[] sb, float[] sf, float[] out, int o0, int os) {
         for (int t = 0; t < 4; t++) out[o0 + t * os] = dotQ(w, superBlocks, x.q, x.d16, x.sums16, blk0 + t * bs, sf);

@@ -4,8 +4,9 @@ import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /**
- * Formats whose products widen a stretch of weights to float32 in a per-thread row and then run
- * the {@link F32Tensor} kernels (F16 and the K-quants): the decode product widens four rows in one
+ * Formats whose float-activation products widen a stretch of weights to float32 in a per-thread
+ * row and then run the {@link F32Tensor} kernels: F16, and the K-quants' {@link #dot} (the kernels
+ * multiply K-quants with 8-bit activations instead, see {@link KQuantTensor}). The decode product widens four rows in one
  * pass and dots them together ({@link F32Tensor#rows4}), a batch reuses the widened row for up to
  * four tokens at a time. Every result is bit-identical to {@link #dot}, for one token or many.
  */
