@@ -80,7 +80,7 @@ final class DeviceConv implements AutoCloseable {
     float[] run(float[] input) {
         if (input.length != in.getSize()) throw new IllegalArgumentException("convolution input of " + input.length + " floats, expected " + in.getSize());
         MemorySegment.copy(input, 0, in.getSegment(), ValueLayout.JAVA_FLOAT, 0, input.length);
-        plan.execute();
+        Plans.execute(plan, 0);
         return out.getSegment().toArray(ValueLayout.JAVA_FLOAT);
     }
 

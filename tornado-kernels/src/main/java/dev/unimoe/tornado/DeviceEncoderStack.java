@@ -152,7 +152,7 @@ final class DeviceEncoderStack implements AutoCloseable {
         MemorySegment.copy(xs, 0, seg, ValueLayout.JAVA_FLOAT, 0, xs.length);
         for (int l = 0; l < upTo; l++) {
             layer.set(0, l);
-            plan.execute();
+            Plans.execute(plan, 0);
             executions++;
             if (states != null) states.add(seg.toArray(ValueLayout.JAVA_FLOAT));
         }

@@ -81,10 +81,13 @@ final class DeviceLinear implements AutoCloseable {
             int n = Math.min(capacity, tokens - t0);
             MemorySegment.copy(in, t0 * cols, xs, ValueLayout.JAVA_FLOAT, 0, n * cols);
             pos.set(1, n);
-            plan.execute();
+            Plans.execute(plan, 0);
             MemorySegment.copy(ys, ValueLayout.JAVA_FLOAT, 0, out, t0 * rows, n * rows);
         }
     }
+
+    /** The plan (tests check it keeps no execution results). */
+    TornadoExecutionPlan plan() { return plan; }
 
     @Override
     public void close() {

@@ -399,7 +399,7 @@ public final class TornadoDecoder implements Decoder {
     private void run(int graph) {
         TornadoExecutionResult r;
         try {
-            r = plan.withGraph(graph).execute();
+            r = Plans.execute(plan, graph);
         } catch (RuntimeException e) {
             throw new IllegalStateException("TornadoVM failed on graph " + graphNames.get(graph) + ": " + e, e);
         }

@@ -76,7 +76,7 @@ final class TornadoKernels implements Kernels, EncoderKernels {
         w.tensor().dequantize(w.offset(), f, 0, f.length);
         MemorySegment.copy(f, 0, s.w.getSegment(), ValueLayout.JAVA_FLOAT, 0, rows * cols);
         MemorySegment.copy(x, 0, s.x.getSegment(), ValueLayout.JAVA_FLOAT, 0, tokens * cols);
-        s.plan.execute();
+        Plans.execute(s.plan, 0);
         MemorySegment.copy(s.y.getSegment(), ValueLayout.JAVA_FLOAT, 0, out, 0, tokens * rows);
     }
 

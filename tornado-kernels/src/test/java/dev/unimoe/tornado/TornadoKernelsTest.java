@@ -12,6 +12,7 @@ import java.lang.foreign.MemorySegment;
 import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * {@code TornadoBackend.kernels()} matrix products (projectors, the Whisper aligner) on the device
@@ -50,6 +51,8 @@ class TornadoKernelsTest {
             CpuKernels.INSTANCE.matmul(m, x, 5, want);
             d.run(x, 5, got);
             KernelHarness.assertClose(want, got, 1e-4f, "5 rows through a plan of 2");
+            // three executions, none of whose results the plan holds on to
+            assertThrows(RuntimeException.class, () -> d.plan().getPlanResult(0), "the plan keeps no execution results");
         }
         assertEquals(1, DeviceLinear.capacityFor(1, ROWS, COLS));
         assertEquals(4, DeviceLinear.capacityFor(3, ROWS, COLS));
