@@ -68,10 +68,11 @@ public final class Q6_KTensor extends KQuantTensor {
         return vector ? dotQ(w, superBlocks, x.q, x.d16, x.sums16, blk0, sf) : dotQScalar(w, superBlocks, x, blk0);
     }
 
-    /** Four tokens one after the other: Q6_K's unpacking is cheap next to its products, so sharing it gains little. */
+    /** Four tokens as two pairs: with four, the accumulators and the shared quants no longer fit the 16 vector registers. */
     @Override
     void dotQ4(byte[] w, int superBlocks, Q8Activations x, int blk0, int bs, byte[] sb, float[] sf, float[] out, int o0, int os) {
-        for (int t = 0; t < 4; t++) out[o0 + t * os] = dotQ(w, superBlocks, x.q, x.d16, x.sums16, blk0 + t * bs, sf);
+        dotQ2(w, superBlocks, x.q, x.d16, x.sums16, blk0, blk0 + bs, sf, out, o0, o0 + os);
+        dotQ2(w, superBlocks, x.q, x.d16, x.sums16, blk0 + 2 * bs, blk0 + 3 * bs, sf, out, o0 + 2 * os, o0 + 3 * os);
     }
 
     /**
@@ -116,6 +117,52 @@ public final class Q6_KTensor extends KQuantTensor {
             }
         }
         return Vec.sum(acc.sub(off.mul(32f)), sf);
+    }
+
+    /** {@link #dotQ(byte[], int, short[], float[], float[], int, float[])} for two activation rows (blocks from blkA and blkB), the quants unpacked once; the same bits as two calls. */
+    static void dotQ2(byte[] w, int superBlocks, short[] q, float[] d16, float[] s16, int blkA, int blkB, float[] sf, float[] out, int oA, int oB) {
+        FloatVector accA = FloatVector.zero(Vec.F), offA = accA, accB = accA, offB = accA;
+        for (int i = 0; i < superBlocks; i++) {
+            int base = i * BYTES;
+            float d = f16(w, base + 208);
+            for (int h = 0; h < 2; h++) {
+                int ql = base + 64 * h, qh = base + 128 + 32 * h, gA = 2 * (blkA + 8 * i + 4 * h), gB = 2 * (blkB + 8 * i + 4 * h);
+                FloatVector gs = ((FloatVector) ByteVector.fromArray(Vec.B64, w, base + 192 + 8 * h).convertShape(VectorOperators.B2F, Vec.F, 0)).mul(d);
+                gs.mul(FloatVector.fromArray(Vec.F, d16, gA)).intoArray(sf, 0);
+                gs.mul(FloatVector.fromArray(Vec.F, d16, gB)).intoArray(sf, 8);
+                offA = gs.fma(FloatVector.fromArray(Vec.F, s16, gA), offA);
+                offB = gs.fma(FloatVector.fromArray(Vec.F, s16, gB), offB);
+                ShortVector h0 = (ShortVector) ByteVector.fromArray(Vec.B128, w, qh).convertShape(VectorOperators.ZERO_EXTEND_B2S, Vec.S, 0);
+                ShortVector h1 = (ShortVector) ByteVector.fromArray(Vec.B128, w, qh + 16).convertShape(VectorOperators.ZERO_EXTEND_B2S, Vec.S, 0);
+                for (int kk = 0; kk < 2; kk++) {
+                    int lo = ql + 32 * kk, xa = 16 * (gA + 2 * kk), xb = 16 * (gB + 2 * kk);
+                    ShortVector n0 = (ShortVector) ByteVector.fromArray(Vec.B128, w, lo).convertShape(VectorOperators.ZERO_EXTEND_B2S, Vec.S, 0);
+                    ShortVector n1 = (ShortVector) ByteVector.fromArray(Vec.B128, w, lo + 16).convertShape(VectorOperators.ZERO_EXTEND_B2S, Vec.S, 0);
+                    ShortVector a0 = n0.and((short) 0x0F).or(h0.lanewise(VectorOperators.LSHR, 2 * kk).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector a1 = n1.and((short) 0x0F).or(h1.lanewise(VectorOperators.LSHR, 2 * kk).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector b0 = n0.lanewise(VectorOperators.LSHR, 4).or(h0.lanewise(VectorOperators.LSHR, 2 * kk + 4).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    ShortVector b1 = n1.lanewise(VectorOperators.LSHR, 4).or(h1.lanewise(VectorOperators.LSHR, 2 * kk + 4).and((short) 3).lanewise(VectorOperators.LSHL, 4));
+                    IntVector p0 = a0.mul(ShortVector.fromArray(Vec.S, q, xa)).reinterpretAsInts();
+                    IntVector p1 = a1.mul(ShortVector.fromArray(Vec.S, q, xa + 16)).reinterpretAsInts();
+                    IntVector p2 = b0.mul(ShortVector.fromArray(Vec.S, q, xa + 64)).reinterpretAsInts();
+                    IntVector p3 = b1.mul(ShortVector.fromArray(Vec.S, q, xa + 80)).reinterpretAsInts();
+                    accA = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Vec.F, sf[2 * kk]), accA);
+                    accA = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Vec.F, sf[2 * kk + 1]), accA);
+                    accA = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Vec.F, sf[2 * kk + 4]), accA);
+                    accA = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Vec.F, sf[2 * kk + 5]), accA);
+                    p0 = a0.mul(ShortVector.fromArray(Vec.S, q, xb)).reinterpretAsInts();
+                    p1 = a1.mul(ShortVector.fromArray(Vec.S, q, xb + 16)).reinterpretAsInts();
+                    p2 = b0.mul(ShortVector.fromArray(Vec.S, q, xb + 64)).reinterpretAsInts();
+                    p3 = b1.mul(ShortVector.fromArray(Vec.S, q, xb + 80)).reinterpretAsInts();
+                    accB = ((FloatVector) p0.add(p0.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Vec.F, sf[8 + 2 * kk]), accB);
+                    accB = ((FloatVector) p1.add(p1.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Vec.F, sf[9 + 2 * kk]), accB);
+                    accB = ((FloatVector) p2.add(p2.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Vec.F, sf[12 + 2 * kk]), accB);
+                    accB = ((FloatVector) p3.add(p3.lanewise(VectorOperators.LSHL, 16)).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.broadcast(Vec.F, sf[13 + 2 * kk]), accB);
+                }
+            }
+        }
+        out[oA] = Vec.sum(accA.sub(offA.mul(32f)), sf);
+        out[oB] = Vec.sum(accB.sub(offB.mul(32f)), sf);
     }
 
     /** Plain-Java reference of the product above: the same terms, one value at a time. */
