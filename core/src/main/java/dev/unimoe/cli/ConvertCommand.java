@@ -42,16 +42,7 @@ final class ConvertCommand {
     }
 
     static DType parseType(String s) {
-        return switch (s.toLowerCase(java.util.Locale.ROOT)) {
-            case "f32" -> DType.F32;
-            case "f16" -> DType.F16;
-            case "bf16" -> DType.BF16;
-            case "q8_0" -> DType.Q8_0;
-            case "q4_0" -> DType.Q4_0;
-            case "q4_k" -> DType.Q4_K;
-            case "q5_k" -> DType.Q5_K;
-            case "q6_k" -> DType.Q6_K;
-            default -> throw new Args.UsageException("convert: --type must be one of f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k; got '" + s + "'");
-        };
+        for (DType t : GgufConverter.TYPES) if (t.name().equalsIgnoreCase(s)) return t;
+        throw new Args.UsageException("convert: --type must be one of " + GgufConverter.TYPE_NAMES.toLowerCase(java.util.Locale.ROOT) + "; got '" + s + "'");
     }
 }

@@ -39,10 +39,10 @@ public final class GgufConverter {
     private GgufConverter() {}
 
     /** Output types the converter writes. */
-    public static final Set<DType> TYPES = Set.of(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K);
+    public static final List<DType> TYPES = List.of(DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q5_K, DType.Q6_K);
 
     /** The output types as users name them, for messages. */
-    public static final String TYPE_NAMES = "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K";
+    public static final String TYPE_NAMES = String.join(", ", TYPES.stream().map(DType::name).toList());
 
     /** Converts with the folder's name as {@code general.name}, notes to stderr. */
     public static void convert(Path hfDir, Path out, DType type, DoubleConsumer progress) {

@@ -39,7 +39,7 @@ final class KQuantizer {
         int[] L = new int[256], aux = new int[32];
         float[] w = new float[32], scales = new float[8], mins = new float[8], theMin = new float[1];
         byte[] sc = new byte[12];
-        int[] sm = new int[16];
+        byte[] sm = new byte[16];
         for (int b = 0; b < n / 256; b++) {
             int xb = off + 256 * b;
             float maxScale = 0, maxMin = 0;
@@ -71,7 +71,7 @@ final class KQuantizer {
             dst.set(LE16, o, dBits);
             dst.set(LE16, o + 2, mBits);
             MemorySegment.copy(MemorySegment.ofArray(sc), 0, dst, o + 4, 12);
-            Q4_KTensor.unpackScales(sc, 0, sm);
+            Q4_KTensor.scaleBytes(sc, 0, sm);
             for (int j = 0; j < 8; j++) {
                 float d = Float.float16ToFloat(dBits) * sm[j];
                 if (d == 0f) continue;

@@ -25,17 +25,6 @@ public final class Q4_KTensor extends KQuantTensor {
 
     @Override public DType type() { return DType.Q4_K; }
 
-    /** All eight 6-bit scales (sm[0..7]) and mins (sm[8..15]) from the 12 packed bytes at w[at]. */
-    static void unpackScales(byte[] w, int at, int[] sm) {
-        for (int j = 0; j < 4; j++) {
-            int sc = w[at + j] & 0xFF, m = w[at + 4 + j] & 0xFF, x = w[at + 8 + j] & 0xFF;
-            sm[j] = sc & 63;
-            sm[8 + j] = m & 63;
-            sm[4 + j] = (x & 0x0F) | (sc >>> 6) << 4;
-            sm[12 + j] = (x >>> 4) | (m >>> 6) << 4;
-        }
-    }
-
     /**
      * 64 values from 32 bytes of nibbles at {@code q} (low: d1·v − m1 into dst[y..], high: d2·v − m2 into
      * dst[y+32..]), with Q5_K's fifth bits from the 32 bytes at {@code qh} (bits {@code bit}, bit+1)
@@ -58,10 +47,10 @@ public final class Q4_KTensor extends KQuantTensor {
 
     /** Q4_K (qsOff 16) and Q5_K (qsOff 48, fifth bits at 16 when {@code five}) super-blocks of {@code bytes} each from w[0..]. */
     static void expand(byte[] w, int bytes, int qsOff, boolean five, int count, float[] dst, int dstOff, boolean vector) {
-        int[] sm = new int[16];
+        byte[] sm = new byte[16];
         for (int i = 0; i < count; i++) {
             int base = i * bytes;
-            unpackScales(w, base + 4, sm);
+            scaleBytes(w, base + 4, sm);
             float d = f16(w, base), dmin = f16(w, base + 2);
             int o = dstOff + i * QK;
             for (int c = 0; c < 4; c++) {
@@ -221,11 +210,11 @@ public final class Q4_KTensor extends KQuantTensor {
 
     /** Plain-Java reference of the product above: the same terms, one value at a time. */
     static float dotQScalar(byte[] w, int superBlocks, int bytes, int qsOff, boolean five, Q8Activations x, int blk0) {
-        int[] sm = new int[16];
+        byte[] sm = new byte[16];
         float s = 0f, mins = 0f;
         for (int i = 0; i < superBlocks; i++) {
             int base = i * bytes;
-            unpackScales(w, base + 4, sm);
+            scaleBytes(w, base + 4, sm);
             float d = f16(w, base), dmin = f16(w, base + 2);
             for (int sub = 0; sub < 8; sub++) {
                 int b = blk0 + 8 * i + sub, c = sub / 2, sumi = 0;

@@ -29,7 +29,11 @@ import static dev.unimoe.tensor.Vec.S128;
 public final class Q8Activations {
     short[] q = new short[0];
     float[] d = new float[0];
-    /** d·Σq of each block, and of each half block with d per half (the K-quant products' min and offset terms use them). */
+    /**
+     * For the K-quant products: d·Σq per block (Q4_K/Q5_K min terms), d·Σq per half block (Q6_K's
+     * −32 offset over its 16-value groups), and d repeated per half block, so eight of Q6_K's
+     * group scales meet their activation scales in one vector multiply.
+     */
     float[] sums = new float[0], sums16 = new float[0], d16 = new float[0];
     private int rows, cols, blocksPerRow;
     private boolean forQ4;
@@ -137,9 +141,6 @@ public final class Q8Activations {
 
     /** The (f16-rounded) scale of block {@code block}, counting blocks row after row. */
     public float scale(int block) { return d[block]; }
-
-    /** d·Σq over the 32 quants of block {@code block}. */
-    public float sum(int block) { return sums[block]; }
 
     /** The int8 quant of value {@code index} (row-major over rows × cols). */
     public int quant(int index) {

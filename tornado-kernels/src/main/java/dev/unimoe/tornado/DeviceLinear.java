@@ -27,6 +27,7 @@ final class DeviceLinear implements AutoCloseable {
     private static final long MAX_IO_BYTES = 64L << 20;
 
     final int rows, cols, capacity;
+    private final long deviceBytes;
     private final DeviceMatrix w;
     private final FloatArray x, y;
     private final IntArray pos;        // [0] unused (the decoder's position slot), [1] live rows
@@ -36,6 +37,7 @@ final class DeviceLinear implements AutoCloseable {
         this.rows = m.rows();
         this.cols = m.cols();
         this.capacity = capacity;
+        this.deviceBytes = deviceBytes(m, capacity);
         w = DeviceMatrix.of(m);
         x = new FloatArray(capacity * cols);
         y = new FloatArray(capacity * rows);
@@ -59,8 +61,7 @@ final class DeviceLinear implements AutoCloseable {
      * growing caller rebuilds the plan only a few times), within MAX_CAPACITY and MAX_IO_BYTES.
      */
     static int capacityFor(int tokens, int rows, int cols) {
-        int c = Integer.highestOneBit(Math.max(1, tokens - 1)) << 1;
-        if (tokens == 1) c = 1;
+        int c = tokens <= 1 ? 1 : Integer.highestOneBit(tokens - 1) << 1;
         int byBytes = (int) Math.max(1, MAX_IO_BYTES / (4L * (rows + cols)));
         return Math.max(1, Math.min(c, Math.min(MAX_CAPACITY, byBytes)));
     }
@@ -70,9 +71,7 @@ final class DeviceLinear implements AutoCloseable {
         return DeviceMatrix.deviceBytes(m) + 4L * capacity * (m.rows() + m.cols()) + 8;
     }
 
-    long deviceBytes() {
-        return w.deviceBytes() + 4L * capacity * (rows + cols) + 8;
-    }
+    long deviceBytes() { return deviceBytes; }
 
     /** out[t·rows + r] = W[r]·x[t·cols ..] for t &lt; tokens. */
     void run(float[] in, int tokens, float[] out) {
