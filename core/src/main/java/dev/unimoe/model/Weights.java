@@ -48,21 +48,28 @@ public record Weights(Matrix embedding, LayerWeights[] layers, float[] finalNorm
         return a == null ? 0 : a.length;
     }
 
+    /** Every matrix the decoder multiplies with (the LM head and each layer's), each once; the embedding only when it is the LM head. */
+    public java.util.List<Matrix> matrices() {
+        java.util.List<Matrix> all = new java.util.ArrayList<>();
+        all.add(lmHead);
+        for (LayerWeights l : layers) {
+            for (Matrix x : new Matrix[]{l.wq(), l.wk(), l.wv(), l.wo(), l.router(), l.sharedGate(), l.sharedUp(), l.sharedDown(),
+                    l.sharedExpertGate(), l.ffnGate(), l.ffnUp(), l.ffnDown()}) if (x != null) all.add(x);
+            if (l.sparse()) for (int e = 0; e < l.expertGate().length; e++) {
+                all.add(l.expertGate()[e]);
+                all.add(l.expertUp()[e]);
+                all.add(l.expertDown()[e]);
+            }
+        }
+        return all;
+    }
+
     /** Stored bytes per format name, over all matrices. */
     public java.util.Map<String, Long> formatCounts() {
         java.util.Map<String, Long> m = new java.util.TreeMap<>();
-        java.util.function.Consumer<Matrix> add = x -> { if (x != null) m.merge(x.tensor().type().name(), x.byteSize(), Long::sum); };
-        add.accept(embedding);
-        if (lmHead != embedding) add.accept(lmHead);
-        for (LayerWeights l : layers) {
-            for (Matrix x : new Matrix[]{l.wq(), l.wk(), l.wv(), l.wo(), l.router(), l.sharedGate(), l.sharedUp(), l.sharedDown(),
-                    l.sharedExpertGate(), l.ffnGate(), l.ffnUp(), l.ffnDown()}) add.accept(x);
-            if (l.sparse()) for (int e = 0; e < l.expertGate().length; e++) {
-                add.accept(l.expertGate()[e]);
-                add.accept(l.expertUp()[e]);
-                add.accept(l.expertDown()[e]);
-            }
-        }
+        java.util.function.Consumer<Matrix> add = x -> m.merge(x.tensor().type().name(), x.byteSize(), Long::sum);
+        if (lmHead != embedding) add.accept(embedding);
+        matrices().forEach(add);
         return m;
     }
 }

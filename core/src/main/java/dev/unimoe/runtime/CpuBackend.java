@@ -28,6 +28,7 @@ public final class CpuBackend implements Backend {
         if (device != null && !device.equals("0") && !device.equals("cpu")) {
             throw new IllegalArgumentException("the cpu backend has one device (0); got --device " + device);
         }
+        CpuKernels.INSTANCE.pack(weights.matrices());     // Q8_0/Q4_0 repacked for the CPU kernels now, not during the first tokens
         return new Forward(config, weights, CpuKernels.INSTANCE, ctx, maxBatch);
     }
 

@@ -35,6 +35,8 @@ public final class Q8Activations {
      * group scales meet their activation scales in one vector multiply.
      */
     float[] sums = new float[0], sums16 = new float[0], d16 = new float[0];
+    /** Σq per block, for the row-interleaved Q4_0 kernel's −8·Σx term ({@link RowInterleaved}). */
+    int[] qsum = new int[0];
     private int rows, cols, blocksPerRow;
     private boolean forQ4;
 
@@ -54,6 +56,7 @@ public final class Q8Activations {
             sums = new float[Math.max(blocks, sums.length + sums.length / 2)];
             sums16 = new float[2 * sums.length];
             d16 = new float[2 * sums.length];
+            qsum = new int[sums.length];
         }
         return this;
     }
@@ -82,6 +85,7 @@ public final class Q8Activations {
                 s1 += q[blk * per + 16 + j];
             }
             sums[blk] = d[blk] * (s0 + s1);
+            qsum[blk] = s0 + s1;
             sums16[2 * blk] = d[blk] * s0;
             sums16[2 * blk + 1] = d[blk] * s1;
             d16[2 * blk] = d16[2 * blk + 1] = d[blk];

@@ -94,7 +94,7 @@ class KernelsCpuTest {
         for (DType type : FORMATS) {
             int[] colsList = type.quantized() ? new int[] {32, 96, 1024} : new int[] {7, 33, 100, 1024};
             for (int cols : colsList) {
-                for (int rows : new int[] {1, 5, 17, 63, 130}) {
+                for (int rows : new int[] {1, 5, 17, 48, 63, 130, 160}) {   // 48, 160: Q8_0/Q4_0 go through their 16-row packed copies
                     Tensor t = tensor(type, rows * cols, rows * 31L + cols);
                     Matrix w = Matrix.of(t, rows, cols);
                     for (int tokens = 1; tokens <= 9; tokens++) {
@@ -114,8 +114,8 @@ class KernelsCpuTest {
     /** A token's outputs do not depend on how many tokens share the call (bit-identical). */
     @Test
     void resultsDoNotDependOnBatchSize() {
-        for (DType type : FORMATS) {
-            int rows = 37, cols = 256, tokens = 9;
+        for (DType type : FORMATS) for (int rows : new int[] {37, 64}) {
+            int cols = 256, tokens = 9;
             Matrix w = Matrix.of(tensor(type, rows * cols, 5), rows, cols);
             float[] x = activations(tokens * cols, 6);
             float[] all = new float[tokens * rows];
@@ -131,8 +131,8 @@ class KernelsCpuTest {
     /** One expert of a stacked [E, rows, cols] tensor: the view's offset is honoured. */
     @Test
     void expertSliceOfStackedTensor() {
-        for (DType type : FORMATS) {
-            int experts = 3, rows = 20, cols = 64;
+        for (DType type : FORMATS) for (int rows : new int[] {20, 32}) {   // 32: packed, the copy taken from the slice's rows
+            int experts = 3, cols = 64;
             Tensor t = tensor(type, experts * rows * cols, 77);
             Matrix stack = new Matrix(t, 0, experts * rows, cols);
             float[] x = activations(2 * cols, 9);
@@ -140,7 +140,7 @@ class KernelsCpuTest {
                 Matrix w = stack.slice(e, rows);
                 float[] out = new float[2 * rows];
                 CpuKernels.INSTANCE.matmul(w, x, 2, out);
-                check(w, x, 2, out, type + " expert " + e);
+                check(w, x, 2, out, type + " expert " + e + " of " + rows + " rows");
             }
         }
     }

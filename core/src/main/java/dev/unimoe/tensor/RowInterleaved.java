@@ -1,0 +1,185 @@
+package dev.unimoe.tensor;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorOperators;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Objects;
+
+import static dev.unimoe.tensor.Vec.B128;
+import static dev.unimoe.tensor.Vec.F;
+import static dev.unimoe.tensor.Vec.S;
+
+/**
+ * A Q8_0 or Q4_0 matrix repacked for the CPU kernels with {@value #GROUP} rows interleaved, the
+ * idea of llama.cpp's runtime repacking: the vector lanes hold rows, not values of one row.
+ * A block's products then accumulate lane-wise for 16 rows at once, with no lane sum per row
+ * and no per-row loop overhead, and each activation value is broadcast once for 16 rows. That
+ * is about half the vector operations per weight of the row-by-row kernels, which the Vector
+ * API (no {@code maddubs}/{@code madd}) leaves compute-bound in decode.
+ *
+ * <p>Layout, per group of 16 rows and block of 32 columns: 16 float scales (row order; the f16
+ * d widened once here) and the quants, 16 bytes per step, byte lane L holding row
+ * {@code L/2} (L even) or {@code 8 + L/2} (L odd), so that the 16-bit lanes viewed as 32-bit
+ * lanes split into rows 0–7 (low halves) and 8–15 (high halves) with two shifts.
+ * <ul>
+ * <li>Q8_0: 32 steps, step j = value j of the block. Two steps' products (at most 2·128·127)
+ *     share a 16-bit lane before they are widened.</li>
+ * <li>Q4_0: 16 steps, step j = the block's byte j (value j in the low nibble, j + 16 in the
+ *     high one, as ggml packs them). The 32 products q·x (q = 0..15) add up in 16-bit lanes
+ *     modulo 2¹⁶; subtracting 8·Σx leaves Σ(q−8)·x, at most 32·8·127 in magnitude, exact.</li>
+ * </ul>
+ * Per block the integer sum is exact (ggml's {@code sumi}); it is scaled by d_w·d_x and added in
+ * float32 in block order. Every token runs the same code whatever the batch, so results do not
+ * depend on how many tokens a call carries.
+ */
+public final class RowInterleaved {
+    public static final int GROUP = 16;
+    /** Matrices this large or larger stay row by row (one Java array holds the quants). */
+    private static final long MAX_QUANT_BYTES = Integer.MAX_VALUE - 64;
+
+    private final DType type;
+    private final int rows, cols, nb, stepBytes;
+    private final byte[] q;
+    private final float[] scales;
+
+    private RowInterleaved(DType type, int rows, int cols) {
+        this.type = type;
+        this.rows = rows;
+        this.cols = cols;
+        this.nb = cols / 32;
+        this.stepBytes = type == DType.Q8_0 ? 32 * GROUP : 16 * GROUP;   // quant bytes per group-block
+        this.q = new byte[Math.toIntExact((long) rows / GROUP * nb * stepBytes)];
+        this.scales = new float[Math.toIntExact((long) rows * nb)];
+    }
+
+    /** Whether {@link #pack} takes this matrix: Q8_0 or Q4_0, whole groups of rows, vectors usable. */
+    public static boolean packable(Matrix m) {
+        DType t = m.tensor().type();
+        return Vec.ENABLED && (t == DType.Q8_0 || t == DType.Q4_0) && m.rows() % GROUP == 0
+                && (long) m.rows() * m.cols() / 32 * (t == DType.Q8_0 ? 32 : 16) < MAX_QUANT_BYTES;
+    }
+
+    /** Heap bytes the packed copy of {@code m} takes. */
+    public static long packedBytes(Matrix m) {
+        long blocks = (long) m.rows() * m.cols() / 32;
+        return blocks * ((m.tensor().type() == DType.Q8_0 ? 32 : 16) + 4);
+    }
+
+    /** The repacked copy of {@code m} (see {@link #packable}); rows in groups, in parallel when a caller splits them. */
+    public static RowInterleaved pack(Matrix m) {
+        if (!packable(m)) throw new IllegalArgumentException("cannot interleave a " + m.tensor().type() + " matrix of " + m.rows() + " rows");
+        RowInterleaved p = new RowInterleaved(m.tensor().type(), m.rows(), m.cols());
+        p.packGroups(m, 0, m.rows() / GROUP);
+        return p;
+    }
+
+    private void packGroups(Matrix m, int g0, int g1) {
+        boolean q8 = type == DType.Q8_0;
+        int blockBytes = type.blockBytes;
+        MemorySegment src = m.tensor().data();
+        byte[] row = new byte[nb * blockBytes];
+        for (int g = g0; g < g1; g++) {
+            for (int lane = 0; lane < GROUP; lane++) {
+                int r = g * GROUP + lane;
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, m.rowOffset(r) / 32 * blockBytes, row, 0, row.length);
+                int slot = lane < 8 ? 2 * lane : 2 * (lane - 8) + 1;
+                for (int b = 0; b < nb; b++) {
+                    int o = b * blockBytes, qb = (g * nb + b) * stepBytes + slot;
+                    scales[(g * nb + b) * GROUP + lane] = Float.float16ToFloat((short) ((row[o] & 0xFF) | (row[o + 1] << 8)));
+                    int steps = q8 ? 32 : 16;
+                    for (int j = 0; j < steps; j++) q[qb + GROUP * j] = row[o + 2 + j];
+                }
+            }
+        }
+    }
+
+    public DType type() { return type; }
+
+    public int rows() { return rows; }
+
+    public int cols() { return cols; }
+
+    /** The stored value at (row, col), from the packed copy (the tests compare it with the source). */
+    public float get(int row, int col) {
+        Objects.checkIndex(row, rows);
+        Objects.checkIndex(col, cols);
+        int g = row / GROUP, lane = row % GROUP, b = col / 32, j = col % 32;
+        int slot = lane < 8 ? 2 * lane : 2 * (lane - 8) + 1, qb = (g * nb + b) * stepBytes + slot;
+        float d = scales[(g * nb + b) * GROUP + lane];
+        if (type == DType.Q8_0) return d * q[qb + GROUP * j];
+        int v = q[qb + GROUP * (j & 15)] & 0xFF;
+        return d * ((j < 16 ? v & 0x0F : v >>> 4) - 8);
+    }
+
+    /**
+     * Rows [r0, r1) for activation rows token0 .. token0+tokens−1 (quantized in the plain Q8_0
+     * layout), row r's result for token t into {@code out[outOff + r + t·outStride]}. Groups
+     * that the range cuts are computed whole and only the range's rows stored.
+     */
+    public void dotTokens(int r0, int r1, Q8Activations x, int token0, int tokens, float[] out, int outOff, int outStride) {
+        if (r0 >= r1 || tokens <= 0) return;
+        Objects.checkFromToIndex(r0, r1, rows);
+        if (x.forQ4() || x.cols() != cols) throw new IllegalArgumentException("activations of " + x.cols() + " columns" + (x.forQ4() ? " in the Q4_0 layout" : "") + " for a packed matrix of " + cols);
+        Objects.checkFromIndexSize(token0, tokens, x.rows());
+        Objects.checkFromIndexSize(outOff + r0, (r1 - r0) + (long) (tokens - 1) * outStride, out.length);
+        float[] res = new float[GROUP];
+        for (int g = r0 / GROUP; g * GROUP < r1; g++) {
+            int lo = Math.max(r0, g * GROUP), hi = Math.min(r1, g * GROUP + GROUP);
+            for (int t = 0; t < tokens; t++) {
+                int blk0 = (token0 + t) * nb;
+                if (type == DType.Q8_0) dotQ8(q, scales, (g * nb) * stepBytes, g * nb * GROUP, nb, x.q, x.d, blk0, res);
+                else dotQ4(q, scales, (g * nb) * stepBytes, g * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
+                int o = outOff + t * outStride;
+                for (int r = lo; r < hi; r++) out[o + r] = res[r - g * GROUP];
+            }
+        }
+    }
+
+    /** One group of Q8_0 rows with one token: res[i] = row i's product. */
+    static void dotQ8(byte[] q, float[] sc, int qo, int so, int nb, short[] xq, float[] dx, int blk0, float[] res) {
+        FloatVector f0 = FloatVector.zero(F), f1 = f0;
+        for (int b = 0; b < nb; b++) {
+            int qb = qo + b * 512, xo = (blk0 + b) * 32;
+            IntVector lo = IntVector.zero(Vec.I), hi = lo;
+            for (int j = 0; j < 32; j += 2) {
+                ShortVector w0 = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j).convertShape(VectorOperators.B2S, S, 0);
+                ShortVector w1 = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j + 16).convertShape(VectorOperators.B2S, S, 0);
+                IntVector p = w0.mul(xq[xo + j]).add(w1.mul(xq[xo + j + 1])).reinterpretAsInts();
+                lo = lo.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                hi = hi.add(p.lanewise(VectorOperators.ASHR, 16));
+            }
+            float d = dx[blk0 + b];
+            int s = so + b * GROUP;
+            f0 = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s).mul(d), f0);
+            f1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s + 8).mul(d), f1);
+        }
+        f0.intoArray(res, 0);
+        f1.intoArray(res, 8);
+    }
+
+    /** One group of Q4_0 rows with one token: res[i] = row i's product. */
+    static void dotQ4(byte[] q, float[] sc, int qo, int so, int nb, short[] xq, float[] dx, int[] qsum, int blk0, float[] res) {
+        FloatVector f0 = FloatVector.zero(F), f1 = f0;
+        for (int b = 0; b < nb; b++) {
+            int qb = qo + b * 256, xo = (blk0 + b) * 32;
+            ShortVector acc = ShortVector.zero(S);
+            for (int j = 0; j < 16; j++) {
+                ShortVector u = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                acc = acc.add(u.and((short) 0x0F).mul(xq[xo + j])).add(u.lanewise(VectorOperators.LSHR, 4).mul(xq[xo + 16 + j]));
+            }
+            IntVector p = acc.sub((short) (8 * qsum[blk0 + b])).reinterpretAsInts();
+            float d = dx[blk0 + b];
+            int s = so + b * GROUP;
+            f0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, sc, s).mul(d), f0);
+            f1 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s + 8).mul(d), f1);
+        }
+        f0.intoArray(res, 0);
+        f1.intoArray(res, 8);
+    }
+}

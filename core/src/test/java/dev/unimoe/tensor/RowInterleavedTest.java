@@ -1,0 +1,173 @@
+package dev.unimoe.tensor;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.Random;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The 16-row interleaved Q8_0/Q4_0 copies: every stored value as in the source, products equal
+ * to ggml's quantized-activation product (exact integer block sums × d_w·d_x, checked in double
+ * to 1e-5 of Σ|terms|), the 16-bit lanes not overflowing at the extremes of both formats, rows
+ * cut from a group, and results that do not depend on the batch.
+ */
+class RowInterleavedTest {
+    static final DType[] TYPES = {DType.Q8_0, DType.Q4_0};
+
+    static float[] gaussian(int n, long seed, double scale) {
+        Random r = new Random(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float) (r.nextGaussian() * scale);
+        return v;
+    }
+
+    /** A matrix of {@code rows × cols} at an offset of {@code skipRows} rows into its tensor (an expert slice). */
+    static Matrix matrix(DType type, int skipRows, int rows, int cols, float[] values) {
+        Tensor t = Tensor.of(type, MemorySegment.ofArray(Quantizer.quantize(type, values)), values.length);
+        return new Matrix(t, (long) skipRows * cols, rows, cols);
+    }
+
+    /** {value, Σ|terms|} of row r · token t: Σ_b d_w·d_x·Σ_j q_w·q_x, in double from the source blocks. */
+    static double[] reference(Matrix m, int r, Q8Activations x, int t) {
+        int cols = m.cols();
+        double sum = 0, abs = 0;
+        for (int b = 0; b < cols / 32; b++) {
+            long sumi = 0, sabs = 0;
+            float dw = scaleOf(m, r, b);
+            for (int j = 0; j < 32; j++) {
+                float v = m.tensor().get(m.rowOffset(r) + b * 32 + j);      // d·q: q back as v / d
+                long wq = dw == 0 ? 0 : Math.round(v / dw);
+                long p = wq * x.quant(t * cols + b * 32 + j);
+                sumi += p;
+                sabs += Math.abs(p);
+            }
+            double d = (double) scaleOf(m, r, b) * x.scale(t * (cols / 32) + b);
+            sum += sumi * d;
+            abs += sabs * Math.abs(d);
+        }
+        return new double[]{sum, abs};
+    }
+
+    static float scaleOf(Matrix m, int r, int b) {
+        long block = m.rowOffset(r) / 32 + b;
+        MemorySegment s = m.tensor().data();
+        return Float.float16ToFloat(s.get(Q8_0Tensor.LE16, block * m.tensor().type().blockBytes));
+    }
+
+    @Test
+    void packedValuesEqualTheSource() {
+        assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
+        for (DType type : TYPES) {
+            int rows = 48, cols = 96;
+            Matrix m = matrix(type, 16, rows, cols, gaussian((rows + 32) * cols, 1, 0.5));
+            RowInterleaved p = RowInterleaved.pack(m);
+            for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < cols; c++) assertEquals(m.tensor().get(m.rowOffset(r) + c), p.get(r, c), type + " (" + r + ", " + c + ")");
+            }
+        }
+    }
+
+    @Test
+    void productsMatchTheQuantizedReference() {
+        assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
+        for (DType type : TYPES) {
+            for (int cols : new int[]{32, 256, 1024}) {
+                int rows = 64, tokens = 5;
+                Matrix m = matrix(type, 16, rows, cols, gaussian((rows + 16) * cols, cols, 0.2));
+                Q8Activations x = new Q8Activations().quantize(gaussian(tokens * cols, 7, 1.0), 0, tokens, cols, false);
+                float[] out = new float[tokens * rows];
+                RowInterleaved.pack(m).dotTokens(0, rows, x, 0, tokens, out, 0, rows);
+                for (int t = 0; t < tokens; t++) {
+                    for (int r = 0; r < rows; r++) {
+                        double[] ref = reference(m, r, x, t);
+                        assertEquals(ref[0], out[t * rows + r], 1e-5 * ref[1] + 1e-30, type + " cols " + cols + " row " + r + " token " + t);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The largest sums each format can make: 2·128·127 per 16-bit lane for Q8_0, 32·8·127 per block for Q4_0. */
+    @Test
+    void extremeValuesDoNotOverflowTheLanes() {
+        assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
+        int rows = 16, cols = 64;
+        for (DType type : TYPES) {
+            for (float sign : new float[]{1f, -1f}) {
+                float[] w = new float[rows * cols];
+                // Q8_0: -128 is what a block holds when its largest magnitude is negative and rounds past -127
+                // (written directly below); Q4_0: q = 0 is the value -8, at the block's most negative entry
+                Arrays.fill(w, -1f);
+                Matrix m = matrix(type, 0, rows, cols, w);
+                if (type == DType.Q8_0) {
+                    MemorySegment s = m.tensor().data();
+                    for (long b = 0; b < (long) rows * cols / 32; b++) {
+                        for (int j = 0; j < 32; j++) s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, b * 34 + 2 + j, (byte) -128);
+                    }
+                }
+                float[] xs = new float[cols];
+                Arrays.fill(xs, sign);                          // every activation quant = ±127
+                Q8Activations x = new Q8Activations().quantize(xs, 0, 1, cols, false);
+                float[] out = new float[rows];
+                RowInterleaved.pack(m).dotTokens(0, rows, x, 0, 1, out, 0, rows);
+                for (int r = 0; r < rows; r++) {
+                    double[] ref = reference(m, r, x, 0);
+                    assertEquals(ref[0], out[r], 1e-6 * ref[1], type + " sign " + sign + " row " + r);
+                    assertTrue(Math.abs(out[r]) > 0, type + " row " + r + " is not zero");
+                }
+            }
+        }
+    }
+
+    @Test
+    void rowsCutFromAGroupAndBatchesGiveTheSameBits() {
+        assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
+        for (DType type : TYPES) {
+            int rows = 48, cols = 128, tokens = 7;
+            Matrix m = matrix(type, 0, rows, cols, gaussian(rows * cols, 3, 0.3));
+            RowInterleaved p = RowInterleaved.pack(m);
+            Q8Activations x = new Q8Activations().quantize(gaussian(tokens * cols, 5, 1.0), 0, tokens, cols, false);
+            float[] all = new float[tokens * rows];
+            p.dotTokens(0, rows, x, 0, tokens, all, 0, rows);
+            for (int t = 0; t < tokens; t++) {                // one token at a time
+                float[] one = new float[rows];
+                p.dotTokens(0, rows, x, t, 1, one, 0, rows);
+                for (int r = 0; r < rows; r++) assertEquals(Float.floatToRawIntBits(all[t * rows + r]), Float.floatToRawIntBits(one[r]), type + " token " + t + " row " + r);
+            }
+            float[] cut = new float[tokens * rows];
+            Arrays.fill(cut, Float.NaN);
+            p.dotTokens(5, 37, x, 0, tokens, cut, 0, rows);     // starts and ends inside a group
+            for (int t = 0; t < tokens; t++) {
+                for (int r = 0; r < rows; r++) {
+                    float got = cut[t * rows + r];
+                    if (r < 5 || r >= 37) assertTrue(Float.isNaN(got), type + " row " + r + " outside the range was written");
+                    else assertEquals(Float.floatToRawIntBits(all[t * rows + r]), Float.floatToRawIntBits(got), type + " token " + t + " row " + r);
+                }
+            }
+        }
+    }
+
+    @Test
+    void whatCannotBePacked() {
+        float[] v = gaussian(24 * 64, 9, 0.3);
+        assertFalse(RowInterleaved.packable(matrix(DType.Q8_0, 0, 24, 64, v)), "24 rows are not whole groups of 16");
+        assertFalse(RowInterleaved.packable(matrix(DType.F16, 0, 16, 64, v)), "F16 stays row by row");
+        assertEquals(Vec.ENABLED, RowInterleaved.packable(matrix(DType.Q4_0, 0, 16, 64, v)));
+        assertThrows(IllegalArgumentException.class, () -> RowInterleaved.pack(matrix(DType.Q8_0, 0, 24, 64, v)));
+        if (Vec.ENABLED) {
+            RowInterleaved p = RowInterleaved.pack(matrix(DType.Q8_0, 0, 16, 64, v));
+            Q8Activations q4 = new Q8Activations().quantize(gaussian(64, 1, 1), 0, 1, 64, true);
+            assertThrows(IllegalArgumentException.class, () -> p.dotTokens(0, 16, q4, 0, 1, new float[16], 0, 16), "Q4_0-layout activations");
+            Q8Activations x = new Q8Activations().quantize(gaussian(64, 1, 1), 0, 1, 64, false);
+            assertThrows(IndexOutOfBoundsException.class, () -> p.dotTokens(0, 16, x, 0, 1, new float[15], 0, 16), "output too short");
+            assertThrows(IndexOutOfBoundsException.class, () -> p.dotTokens(0, 17, x, 0, 1, new float[32], 0, 16), "rows past the matrix");
+        }
+    }
+}
