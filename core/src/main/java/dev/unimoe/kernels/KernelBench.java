@@ -47,9 +47,10 @@ public final class KernelBench {
         for (DType type : formats) {
             for (int rows : new int[] {2048, 32000}) {
                 double[] r = matvec(k, type, rows, 1024);
+                double bytesPerWeight = (double) type.blockBytes / type.blockSize;
                 System.out.printf("matvec %-4s %5dx1024: %5.1f GB/s (median %5.1f), %.2f Gweights/s, %.0f%% of stream; ~%.0f tok/s for %dM weights%n",
-                        type, rows, r[0] / 1e9, r[1] / 1e9, r[0] / type.bytesFor(32) * 32 / 1e9, 100 * r[0] / stream,
-                        r[0] / (type.bytesFor(32) / 32.0) / DECODE_WEIGHTS, DECODE_WEIGHTS / 1_000_000);
+                        type, rows, r[0] / 1e9, r[1] / 1e9, r[0] / bytesPerWeight / 1e9, 100 * r[0] / stream,
+                        r[0] / bytesPerWeight / DECODE_WEIGHTS, DECODE_WEIGHTS / 1_000_000);
                 // one thread: GB/s per CPU-second of the thread, which other jobs on the machine barely move
                 if (Parallel.threads() == 1) System.out.printf("       per CPU-second of the thread: %5.1f GB/s%n", r[2] / 1e9);
             }
