@@ -127,17 +127,34 @@ public final class RowInterleaved {
         if (x.forQ4() || x.cols() != cols) throw new IllegalArgumentException("activations of " + x.cols() + " columns" + (x.forQ4() ? " in the Q4_0 layout" : "") + " for a packed matrix of " + cols);
         Objects.checkFromIndexSize(token0, tokens, x.rows());
         Objects.checkFromIndexSize(outOff + r0, (r1 - r0) + (long) (tokens - 1) * outStride, out.length);
-        float[] res = new float[GROUP];
-        for (int g = r0 / GROUP; g * GROUP < r1; g++) {
-            int lo = Math.max(r0, g * GROUP), hi = Math.min(r1, g * GROUP + GROUP);
+        float[] res = new float[2 * GROUP];
+        // groups go in pairs from the two halves of the range: two streams far apart keep more
+        // memory reads in flight than one (decode waits on DRAM), and the pair shares each
+        // broadcast activation; a pair computes exactly what its groups compute alone
+        int g0 = r0 / GROUP, g1 = (r1 + GROUP - 1) / GROUP, half = (g1 - g0 + 1) / 2;
+        for (int i = 0; i < half; i++) {
+            int ga = g0 + i, gb = ga + half;
+            boolean pair = gb < g1;
             for (int t = 0; t < tokens; t++) {
                 int blk0 = (token0 + t) * nb;
-                if (type == DType.Q8_0) dotQ8(q, scales, (g * nb) * stepBytes, g * nb * GROUP, nb, x.q, x.d, blk0, res);
-                else dotQ4(q, scales, (g * nb) * stepBytes, g * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
+                if (type == DType.Q8_0) {
+                    if (pair) dotQ8x2(q, scales, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * GROUP, gb * nb * GROUP, nb, x.q, x.d, blk0, res);
+                    else dotQ8(q, scales, ga * nb * stepBytes, ga * nb * GROUP, nb, x.q, x.d, blk0, res);
+                } else {
+                    if (pair) dotQ4x2(q, scales, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * GROUP, gb * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
+                    else dotQ4(q, scales, ga * nb * stepBytes, ga * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
+                }
                 int o = outOff + t * outStride;
-                for (int r = lo; r < hi; r++) out[o + r] = res[r - g * GROUP];
+                store(res, 0, ga, r0, r1, out, o);
+                if (pair) store(res, GROUP, gb, r0, r1, out, o);
             }
         }
+    }
+
+    /** Group g's results (res[from ..]) into out[o + row] for its rows inside [r0, r1). */
+    private static void store(float[] res, int from, int g, int r0, int r1, float[] out, int o) {
+        int lo = Math.max(r0, g * GROUP), hi = Math.min(r1, g * GROUP + GROUP);
+        for (int r = lo; r < hi; r++) out[o + r] = res[from + r - g * GROUP];
     }
 
     /** One group of Q8_0 rows with one token: res[i] = row i's product. */
@@ -181,5 +198,65 @@ public final class RowInterleaved {
         }
         f0.intoArray(res, 0);
         f1.intoArray(res, 8);
+    }
+
+    /** {@link #dotQ8} for groups A and B together (res[0..15] and res[16..31]), the same arithmetic per group. */
+    static void dotQ8x2(byte[] q, float[] sc, int qa, int qb, int sa, int sb, int nb, short[] xq, float[] dx, int blk0, float[] res) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int b = 0; b < nb; b++) {
+            int pa = qa + b * 512, pb = qb + b * 512, xo = (blk0 + b) * 32;
+            IntVector alo = IntVector.zero(Vec.I), ahi = alo, blo = alo, bhi = alo;
+            for (int j = 0; j < 32; j += 2) {
+                short x0 = xq[xo + j], x1 = xq[xo + j + 1];
+                IntVector p = ((ShortVector) ByteVector.fromArray(B128, q, pa + 16 * j).convertShape(VectorOperators.B2S, S, 0)).mul(x0)
+                        .add(((ShortVector) ByteVector.fromArray(B128, q, pa + 16 * j + 16).convertShape(VectorOperators.B2S, S, 0)).mul(x1)).reinterpretAsInts();
+                alo = alo.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                ahi = ahi.add(p.lanewise(VectorOperators.ASHR, 16));
+                IntVector r = ((ShortVector) ByteVector.fromArray(B128, q, pb + 16 * j).convertShape(VectorOperators.B2S, S, 0)).mul(x0)
+                        .add(((ShortVector) ByteVector.fromArray(B128, q, pb + 16 * j + 16).convertShape(VectorOperators.B2S, S, 0)).mul(x1)).reinterpretAsInts();
+                blo = blo.add(r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                bhi = bhi.add(r.lanewise(VectorOperators.ASHR, 16));
+            }
+            float d = dx[blk0 + b];
+            int ta = sa + b * GROUP, tb = sb + b * GROUP;
+            a0 = ((FloatVector) alo.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, ta).mul(d), a0);
+            a1 = ((FloatVector) ahi.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, ta + 8).mul(d), a1);
+            b0 = ((FloatVector) blo.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, tb).mul(d), b0);
+            b1 = ((FloatVector) bhi.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, tb + 8).mul(d), b1);
+        }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, 8);
+        b0.intoArray(res, 16);
+        b1.intoArray(res, 24);
+    }
+
+    /** {@link #dotQ4} for groups A and B together (res[0..15] and res[16..31]), the same arithmetic per group. */
+    static void dotQ4x2(byte[] q, float[] sc, int qa, int qb, int sa, int sb, int nb, short[] xq, float[] dx, int[] qsum, int blk0, float[] res) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int b = 0; b < nb; b++) {
+            int pa = qa + b * 256, pb = qb + b * 256, xo = (blk0 + b) * 32;
+            ShortVector accA = ShortVector.zero(S), accB = accA;
+            for (int j = 0; j < 16; j++) {
+                short xl = xq[xo + j], xh = xq[xo + 16 + j];
+                ShortVector u = (ShortVector) ByteVector.fromArray(B128, q, pa + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                accA = accA.add(u.and((short) 0x0F).mul(xl)).add(u.lanewise(VectorOperators.LSHR, 4).mul(xh));
+                ShortVector v = (ShortVector) ByteVector.fromArray(B128, q, pb + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                accB = accB.add(v.and((short) 0x0F).mul(xl)).add(v.lanewise(VectorOperators.LSHR, 4).mul(xh));
+            }
+            short bias = (short) (8 * qsum[blk0 + b]);
+            IntVector p = accA.sub(bias).reinterpretAsInts(), r = accB.sub(bias).reinterpretAsInts();
+            float d = dx[blk0 + b];
+            int ta = sa + b * GROUP, tb = sb + b * GROUP;
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, sc, ta).mul(d), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, ta + 8).mul(d), a1);
+            b0 = ((FloatVector) r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, sc, tb).mul(d), b0);
+            b1 = ((FloatVector) r.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, tb + 8).mul(d), b1);
+        }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, 8);
+        b0.intoArray(res, 16);
+        b1.intoArray(res, 24);
     }
 }

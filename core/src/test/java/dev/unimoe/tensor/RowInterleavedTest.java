@@ -141,6 +141,15 @@ class RowInterleavedTest {
                 p.dotTokens(0, rows, x, t, 1, one, 0, rows);
                 for (int r = 0; r < rows; r++) assertEquals(Float.floatToRawIntBits(all[t * rows + r]), Float.floatToRawIntBits(one[r]), type + " token " + t + " row " + r);
             }
+            for (int g = 0; g < rows / 16; g++) {               // a group alone, and paired with another in the full range
+                float[] alone = new float[tokens * rows];
+                p.dotTokens(16 * g, 16 * g + 16, x, 0, tokens, alone, 0, rows);
+                for (int t = 0; t < tokens; t++) {
+                    for (int r = 16 * g; r < 16 * g + 16; r++) {
+                        assertEquals(Float.floatToRawIntBits(all[t * rows + r]), Float.floatToRawIntBits(alone[t * rows + r]), type + " group " + g + " alone, token " + t + " row " + r);
+                    }
+                }
+            }
             float[] cut = new float[tokens * rows];
             Arrays.fill(cut, Float.NaN);
             p.dotTokens(5, 37, x, 0, tokens, cut, 0, rows);     // starts and ends inside a group
