@@ -12,7 +12,7 @@ package dev.unimoe.tensor;
 final class Scratch {
     private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
 
-    private float[] floats = new float[0];
+    private float[] floats = new float[0], floatsB = new float[0];
     private short[] shorts = new short[0];
     private byte[] bytes = new byte[0];
 
@@ -22,6 +22,13 @@ final class Scratch {
         Scratch s = LOCAL.get();
         if (s.floats.length < n) s.floats = new float[grow(n)];
         return s.floats;
+    }
+
+    /** A second float buffer, for kernels that hold two widened stretches at once. */
+    static float[] floatsB(int n) {
+        Scratch s = LOCAL.get();
+        if (s.floatsB.length < n) s.floatsB = new float[grow(n)];
+        return s.floatsB;
     }
 
     static short[] shorts(int n) {

