@@ -75,7 +75,7 @@ public final class CpuKernels implements Kernels {
             // the mapped source pages are not read again by these kernels: out of this process's
             // resident set (they stay in the page cache and come back if something reads them)
             MemorySegment src = m.tensor().data();
-            if (src.isMapped()) src.asSlice(m.rowOffset(0) / 32 * m.tensor().type().blockBytes, m.byteSize()).unload();
+            if (src.isMapped()) src.asSlice(m.tensor().type().bytesFor(m.rowOffset(0)), m.byteSize()).unload();
         });
         synchronized (PACKED) {
             for (int i = 0; i < done.length; i++) PACKED.putIfAbsent(todo.get(i), done[i] != null ? done[i] : NOT_PACKED);

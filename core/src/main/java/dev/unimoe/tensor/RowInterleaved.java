@@ -46,6 +46,8 @@ public final class RowInterleaved {
     private final int rows, cols, nb, stepBytes;
     private final byte[] q;
     private final float[] scales;
+    /** Q4_K only: per row and sub-block, 8·s − m (so that value = s·(q − 8) + this). */
+    private final float[] offsets;
 
     private RowInterleaved(DType type, int rows, int cols) {
         this.type = type;
@@ -55,19 +57,24 @@ public final class RowInterleaved {
         this.stepBytes = type == DType.Q8_0 ? 32 * GROUP : 16 * GROUP;   // quant bytes per group-block
         this.q = new byte[Math.toIntExact((long) rows / GROUP * nb * stepBytes)];
         this.scales = new float[Math.toIntExact((long) rows * nb)];
+        this.offsets = type == DType.Q4_K ? new float[scales.length] : null;
     }
 
-    /** Whether {@link #pack} takes this matrix: Q8_0 or Q4_0, whole groups of rows, vectors usable. */
+    /** Whether {@link #pack} takes this matrix: Q8_0, Q4_0 or Q4_K, whole groups of rows, vectors usable. */
     public static boolean packable(Matrix m) {
         DType t = m.tensor().type();
-        return Vec.ENABLED && (t == DType.Q8_0 || t == DType.Q4_0) && m.rows() % GROUP == 0
+        return Vec.ENABLED && (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K) && m.rows() % GROUP == 0
                 && (long) m.rows() * m.cols() / 32 * (t == DType.Q8_0 ? 32 : 16) < MAX_QUANT_BYTES;
     }
 
     /** Heap bytes the packed copy of {@code m} takes. */
     public static long packedBytes(Matrix m) {
         long blocks = (long) m.rows() * m.cols() / 32;
-        return blocks * ((m.tensor().type() == DType.Q8_0 ? 32 : 16) + 4);
+        return blocks * switch (m.tensor().type()) {
+            case Q8_0 -> 32 + 4;
+            case Q4_K -> 16 + 8;
+            default -> 16 + 4;
+        };
     }
 
     /** The repacked copy of {@code m} (see {@link #packable}); rows in groups, in parallel when a caller splits them. */
@@ -79,6 +86,10 @@ public final class RowInterleaved {
     }
 
     private void packGroups(Matrix m, int g0, int g1) {
+        if (type == DType.Q4_K) {
+            packQ4K(m, g0, g1);
+            return;
+        }
         boolean q8 = type == DType.Q8_0;
         int blockBytes = type.blockBytes;
         MemorySegment src = m.tensor().data();
@@ -93,6 +104,41 @@ public final class RowInterleaved {
                     scales[(g * nb + b) * GROUP + lane] = Float.float16ToFloat((short) ((row[o] & 0xFF) | (row[o + 1] << 8)));
                     int steps = q8 ? 32 : 16;
                     for (int j = 0; j < steps; j++) q[qb + GROUP * j] = row[o + 2 + j];
+                }
+            }
+        }
+    }
+
+    /**
+     * Q4_K: each sub-block of 32 (scale s = d·sc, min m = dmin·mn, value = s·q − m, as ggml
+     * expands it) becomes a Q4_0-style block: its nibbles re-paired so that byte j holds values
+     * j and j + 16, the float s, and 8·s − m, the constant that makes value = s·(q − 8) + (8·s − m).
+     */
+    private void packQ4K(Matrix m, int g0, int g1) {
+        MemorySegment src = m.tensor().data();
+        int superBlocks = cols / 256;
+        byte[] row = new byte[superBlocks * Q4_KTensor.BYTES], sm = new byte[16];
+        for (int g = g0; g < g1; g++) {
+            for (int lane = 0; lane < GROUP; lane++) {
+                int r = g * GROUP + lane;
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, m.rowOffset(r) / 256 * Q4_KTensor.BYTES, row, 0, row.length);
+                int slot = lane < 8 ? 2 * lane : 2 * (lane - 8) + 1;
+                for (int sbk = 0; sbk < superBlocks; sbk++) {
+                    int base = sbk * Q4_KTensor.BYTES;
+                    Q4_KTensor.scaleBytes(row, base + 4, sm);
+                    float d = Float.float16ToFloat((short) ((row[base] & 0xFF) | (row[base + 1] << 8)));
+                    float dmin = Float.float16ToFloat((short) ((row[base + 2] & 0xFF) | (row[base + 3] << 8)));
+                    for (int sub = 0; sub < 8; sub++) {
+                        int b = 8 * sbk + sub, c = sub / 2, shift = 4 * (sub % 2), qs = base + 16 + 32 * c;
+                        float sc = d * sm[sub], mn = dmin * sm[8 + sub];
+                        scales[(g * nb + b) * GROUP + lane] = sc;
+                        offsets[(g * nb + b) * GROUP + lane] = 8 * sc - mn;
+                        int qb = (g * nb + b) * stepBytes + slot;
+                        for (int j = 0; j < 16; j++) {
+                            int lo = (row[qs + j] >>> shift) & 0x0F, hi = (row[qs + 16 + j] >>> shift) & 0x0F;
+                            q[qb + GROUP * j] = (byte) (lo | hi << 4);
+                        }
+                    }
                 }
             }
         }
@@ -113,7 +159,8 @@ public final class RowInterleaved {
         float d = scales[(g * nb + b) * GROUP + lane];
         if (type == DType.Q8_0) return d * q[qb + GROUP * j];
         int v = q[qb + GROUP * (j & 15)] & 0xFF;
-        return d * ((j < 16 ? v & 0x0F : v >>> 4) - 8);
+        float w = d * ((j < 16 ? v & 0x0F : v >>> 4) - 8);
+        return offsets == null ? w : w + offsets[(g * nb + b) * GROUP + lane];
     }
 
     /**
@@ -140,6 +187,9 @@ public final class RowInterleaved {
                 if (type == DType.Q8_0) {
                     if (pair) dotQ8x2(q, scales, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * GROUP, gb * nb * GROUP, nb, x.q, x.d, blk0, res);
                     else dotQ8(q, scales, ga * nb * stepBytes, ga * nb * GROUP, nb, x.q, x.d, blk0, res);
+                } else if (type == DType.Q4_K) {
+                    if (pair) dotQ4Kx2(q, scales, offsets, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * GROUP, gb * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
+                    else dotQ4K(q, scales, offsets, ga * nb * stepBytes, ga * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
                 } else {
                     if (pair) dotQ4x2(q, scales, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * GROUP, gb * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
                     else dotQ4(q, scales, ga * nb * stepBytes, ga * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
@@ -253,6 +303,68 @@ public final class RowInterleaved {
             b0 = ((FloatVector) r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
                     .fma(FloatVector.fromArray(F, sc, tb).mul(d), b0);
             b1 = ((FloatVector) r.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, tb + 8).mul(d), b1);
+        }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, 8);
+        b0.intoArray(res, 16);
+        b1.intoArray(res, 24);
+    }
+
+    /**
+     * One group of Q4_K rows (repacked by {@link #packQ4K}) with one token: the Q4_0 kernel's
+     * Σ(q − 8)·x per sub-block times s·d_x, plus (8·s − m)·d_x·Σx.
+     */
+    static void dotQ4K(byte[] q, float[] sc, float[] off, int qo, int so, int nb, short[] xq, float[] dx, int[] qsum, int blk0, float[] res) {
+        FloatVector f0 = FloatVector.zero(F), f1 = f0;
+        for (int b = 0; b < nb; b++) {
+            int qb = qo + b * 256, xo = (blk0 + b) * 32;
+            ShortVector acc = ShortVector.zero(S);
+            for (int j = 0; j < 16; j++) {
+                ShortVector u = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                acc = acc.add(u.and((short) 0x0F).mul(xq[xo + j])).add(u.lanewise(VectorOperators.LSHR, 4).mul(xq[xo + 16 + j]));
+            }
+            int qs = qsum[blk0 + b];
+            IntVector p = acc.sub((short) (8 * qs)).reinterpretAsInts();
+            float d = dx[blk0 + b], dq = d * qs;
+            int s = so + b * GROUP;
+            f0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, sc, s).mul(d), f0);
+            f0 = FloatVector.fromArray(F, off, s).fma(FloatVector.broadcast(F, dq), f0);
+            f1 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s + 8).mul(d), f1);
+            f1 = FloatVector.fromArray(F, off, s + 8).fma(FloatVector.broadcast(F, dq), f1);
+        }
+        f0.intoArray(res, 0);
+        f1.intoArray(res, 8);
+    }
+
+    /** {@link #dotQ4K} for groups A and B together (res[0..15] and res[16..31]), the same arithmetic per group. */
+    static void dotQ4Kx2(byte[] q, float[] sc, float[] off, int qa, int qb, int sa, int sb, int nb, short[] xq, float[] dx, int[] qsum, int blk0, float[] res) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int b = 0; b < nb; b++) {
+            int pa = qa + b * 256, pb = qb + b * 256, xo = (blk0 + b) * 32;
+            ShortVector accA = ShortVector.zero(S), accB = accA;
+            for (int j = 0; j < 16; j++) {
+                short xl = xq[xo + j], xh = xq[xo + 16 + j];
+                ShortVector u = (ShortVector) ByteVector.fromArray(B128, q, pa + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                accA = accA.add(u.and((short) 0x0F).mul(xl)).add(u.lanewise(VectorOperators.LSHR, 4).mul(xh));
+                ShortVector v = (ShortVector) ByteVector.fromArray(B128, q, pb + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
+                accB = accB.add(v.and((short) 0x0F).mul(xl)).add(v.lanewise(VectorOperators.LSHR, 4).mul(xh));
+            }
+            int qs = qsum[blk0 + b];
+            short bias = (short) (8 * qs);
+            IntVector p = accA.sub(bias).reinterpretAsInts(), r = accB.sub(bias).reinterpretAsInts();
+            float d = dx[blk0 + b], dq = d * qs;
+            int ta = sa + b * GROUP, tb = sb + b * GROUP;
+            a0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, sc, ta).mul(d), a0);
+            a0 = FloatVector.fromArray(F, off, ta).fma(FloatVector.broadcast(F, dq), a0);
+            a1 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, ta + 8).mul(d), a1);
+            a1 = FloatVector.fromArray(F, off, ta + 8).fma(FloatVector.broadcast(F, dq), a1);
+            b0 = ((FloatVector) r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
+                    .fma(FloatVector.fromArray(F, sc, tb).mul(d), b0);
+            b0 = FloatVector.fromArray(F, off, tb).fma(FloatVector.broadcast(F, dq), b0);
+            b1 = ((FloatVector) r.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, tb + 8).mul(d), b1);
+            b1 = FloatVector.fromArray(F, off, tb + 8).fma(FloatVector.broadcast(F, dq), b1);
         }
         a0.intoArray(res, 0);
         a1.intoArray(res, 8);

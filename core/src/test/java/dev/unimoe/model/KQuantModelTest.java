@@ -5,6 +5,7 @@ import dev.unimoe.formats.GgufConverter;
 import dev.unimoe.formats.RandomModel;
 import dev.unimoe.kernels.CpuKernels;
 import dev.unimoe.kernels.Kernels;
+import dev.unimoe.runtime.CpuBackend;
 import dev.unimoe.tensor.DType;
 import dev.unimoe.tensor.Matrix;
 import dev.unimoe.tensor.Q8Activations;
@@ -54,12 +55,18 @@ class KQuantModelTest {
                 assertEquals(DType.Q6_K, g.tensorInfo("output.weight").type(), "output in Q6_K, as llama-quantize does");
             }
             try (Model m = Model.load(p, null)) {
+                int[] ids = {1, 17, 400, 3, 999, 250, 42, 7};
+                // first through the CPU backend, which packs the packable matrices at load (and releases
+                // their mapped source pages); below, the same bits from the kernels used directly
+                Decoder viaBackend = CpuBackend.INSTANCE.open(m.config(), m.weights(), 32, 16, null);
+                float[] emb = new float[ids.length * m.config().hidden()], c = new float[ids.length * m.config().vocabSize()];
+                viaBackend.embed(ids, 0, ids.length, emb);
+                viaBackend.forward(emb, ids.length, 0, c, true);
                 // the reference: every K-quant matrix expanded to float32, multiplied (in float) with
                 // the activations as the kernels quantize them; F32 matrices (the router) as they are
                 Set<Matrix> expanded = Collections.newSetFromMap(new IdentityHashMap<>());
                 Weights ref = Q4ReferenceTest.dequantized(m.weights(), expanded);
                 Kernels refKernels = new QuantizedActivations(expanded);
-                int[] ids = {1, 17, 400, 3, 999, 250, 42, 7};
                 float[] a = logits(m.config(), m.weights(), CpuKernels.INSTANCE, ids), b = logits(m.config(), ref, refKernels, ids);
                 float worst = 0;
                 for (int i = 0; i < a.length; i++) worst = Math.max(worst, Math.abs(a[i] - b[i]));
@@ -74,6 +81,7 @@ class KQuantModelTest {
                 double spread = 0;
                 for (float x : one) spread = Math.max(spread, Math.abs(x));
                 assertTrue(spread > 0.01, "logits are not all zero");
+                for (int i = 0; i < c.length; i++) assertEquals(Float.floatToRawIntBits(a[i]), Float.floatToRawIntBits(c[i]), type + " backend logit " + i);
             }
         }
     }

@@ -13,13 +13,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The 16-row interleaved Q8_0/Q4_0 copies: every stored value as in the source, products equal
- * to ggml's quantized-activation product (exact integer block sums × d_w·d_x, checked in double
- * to 1e-5 of Σ|terms|), the 16-bit lanes not overflowing at the extremes of both formats, rows
- * cut from a group, and results that do not depend on the batch.
+ * The 16-row interleaved Q8_0/Q4_0/Q4_K copies: every stored value as in the source (Q4_K to
+ * float rounding, its value being rebuilt as s·(q − 8) + (8·s − m)), products equal to ggml's
+ * quantized-activation product (Σ over blocks of d_x·Σ value·q_x, checked in double to 1e-5 of
+ * Σ|terms|), the 16-bit lanes not overflowing at the extremes of each format, rows cut from a
+ * group, and results that do not depend on the batch.
  */
 class RowInterleavedTest {
-    static final DType[] TYPES = {DType.Q8_0, DType.Q4_0};
+    static final DType[] TYPES = {DType.Q8_0, DType.Q4_0, DType.Q4_K};
 
     static float[] gaussian(int n, long seed, double scale) {
         Random r = new Random(seed);
@@ -34,42 +35,35 @@ class RowInterleavedTest {
         return new Matrix(t, (long) skipRows * cols, rows, cols);
     }
 
-    /** {value, Σ|terms|} of row r · token t: Σ_b d_w·d_x·Σ_j q_w·q_x, in double from the source blocks. */
+    /** {value, Σ|terms|} of row r · token t: Σ_b d_x·Σ_j value_j·q_x,j over the source's values, in double. */
     static double[] reference(Matrix m, int r, Q8Activations x, int t) {
         int cols = m.cols();
         double sum = 0, abs = 0;
         for (int b = 0; b < cols / 32; b++) {
-            long sumi = 0, sabs = 0;
-            float dw = scaleOf(m, r, b);
+            double dx = x.scale(t * (cols / 32) + b), bs = 0, ba = 0;
             for (int j = 0; j < 32; j++) {
-                float v = m.tensor().get(m.rowOffset(r) + b * 32 + j);      // d·q: q back as v / d
-                long wq = dw == 0 ? 0 : Math.round(v / dw);
-                long p = wq * x.quant(t * cols + b * 32 + j);
-                sumi += p;
-                sabs += Math.abs(p);
+                double p = (double) m.tensor().get(m.rowOffset(r) + b * 32 + j) * x.quant(t * cols + b * 32 + j);
+                bs += p;
+                ba += Math.abs(p);
             }
-            double d = (double) scaleOf(m, r, b) * x.scale(t * (cols / 32) + b);
-            sum += sumi * d;
-            abs += sabs * Math.abs(d);
+            sum += bs * dx;
+            abs += ba * Math.abs(dx);
         }
         return new double[]{sum, abs};
-    }
-
-    static float scaleOf(Matrix m, int r, int b) {
-        long block = m.rowOffset(r) / 32 + b;
-        MemorySegment s = m.tensor().data();
-        return Float.float16ToFloat(s.get(Q8_0Tensor.LE16, block * m.tensor().type().blockBytes));
     }
 
     @Test
     void packedValuesEqualTheSource() {
         assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
         for (DType type : TYPES) {
-            int rows = 48, cols = 96;
+            int rows = 48, cols = 512;
             Matrix m = matrix(type, 16, rows, cols, gaussian((rows + 32) * cols, 1, 0.5));
             RowInterleaved p = RowInterleaved.pack(m);
             for (int r = 0; r < rows; r++) {
-                for (int c = 0; c < cols; c++) assertEquals(m.tensor().get(m.rowOffset(r) + c), p.get(r, c), type + " (" + r + ", " + c + ")");
+                for (int c = 0; c < cols; c++) {
+                    float want = m.tensor().get(m.rowOffset(r) + c);
+                    assertEquals(want, p.get(r, c), type == DType.Q4_K ? 1e-6f * (1 + Math.abs(want)) : 0f, type + " (" + r + ", " + c + ")");
+                }
             }
         }
     }
@@ -78,7 +72,7 @@ class RowInterleavedTest {
     void productsMatchTheQuantizedReference() {
         assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
         for (DType type : TYPES) {
-            for (int cols : new int[]{32, 256, 1024}) {
+            for (int cols : type == DType.Q4_K ? new int[]{256, 1024} : new int[]{32, 256, 1024}) {
                 int rows = 64, tokens = 5;
                 Matrix m = matrix(type, 16, rows, cols, gaussian((rows + 16) * cols, cols, 0.2));
                 Q8Activations x = new Q8Activations().quantize(gaussian(tokens * cols, 7, 1.0), 0, tokens, cols, false);
@@ -94,17 +88,19 @@ class RowInterleavedTest {
         }
     }
 
-    /** The largest sums each format can make: 2·128·127 per 16-bit lane for Q8_0, 32·8·127 per block for Q4_0. */
+    /** The largest sums each format can make: 2·128·127 per 16-bit lane for Q8_0, 32·8·127 per block for Q4_0/Q4_K. */
     @Test
     void extremeValuesDoNotOverflowTheLanes() {
         assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
-        int rows = 16, cols = 64;
+        int rows = 16, cols = 256;
         for (DType type : TYPES) {
             for (float sign : new float[]{1f, -1f}) {
                 float[] w = new float[rows * cols];
                 // Q8_0: -128 is what a block holds when its largest magnitude is negative and rounds past -127
-                // (written directly below); Q4_0: q = 0 is the value -8, at the block's most negative entry
+                // (written directly below); Q4_0: q = 0 is the value -8, at the block's most negative entry;
+                // Q4_K: all quants 0 or 15 (q − 8 = −8 or 7) in the sub-blocks set below
                 Arrays.fill(w, -1f);
+                if (type == DType.Q4_K) for (int i = 0; i < w.length; i++) w[i] = (i / 32) % 2 == 0 ? -1f : 1f;
                 Matrix m = matrix(type, 0, rows, cols, w);
                 if (type == DType.Q8_0) {
                     MemorySegment s = m.tensor().data();
@@ -130,7 +126,7 @@ class RowInterleavedTest {
     void rowsCutFromAGroupAndBatchesGiveTheSameBits() {
         assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
         for (DType type : TYPES) {
-            int rows = 48, cols = 128, tokens = 7;
+            int rows = 48, cols = 256, tokens = 7;
             Matrix m = matrix(type, 0, rows, cols, gaussian(rows * cols, 3, 0.3));
             RowInterleaved p = RowInterleaved.pack(m);
             Q8Activations x = new Q8Activations().quantize(gaussian(tokens * cols, 5, 1.0), 0, tokens, cols, false);
