@@ -54,16 +54,16 @@ public final class RowInterleaved {
         this.rows = rows;
         this.cols = cols;
         this.nb = cols / 32;
-        this.stepBytes = type == DType.Q8_0 ? 32 * GROUP : 16 * GROUP;   // quant bytes per group-block
+        this.stepBytes = type == DType.Q8_0 || type == DType.Q6_K ? 32 * GROUP : 16 * GROUP;   // quant bytes per group-block
         this.q = new byte[Math.toIntExact((long) rows / GROUP * nb * stepBytes)];
-        this.scales = new float[Math.toIntExact((long) rows * nb)];
+        this.scales = new float[Math.toIntExact((long) rows * nb * (type == DType.Q6_K ? 2 : 1))];
         this.offsets = type == DType.Q4_K ? new float[scales.length] : null;
     }
 
-    /** Whether {@link #pack} takes this matrix: Q8_0, Q4_0 or Q4_K, whole groups of rows, vectors usable. */
+    /** Whether {@link #pack} takes this matrix: Q8_0, Q4_0, Q4_K or Q6_K, whole groups of rows, vectors usable. */
     public static boolean packable(Matrix m) {
         DType t = m.tensor().type();
-        return Vec.ENABLED && (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K) && m.rows() % GROUP == 0
+        return Vec.ENABLED && (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K || t == DType.Q6_K) && m.rows() % GROUP == 0
                 && (long) m.rows() * m.cols() / 32 * (t == DType.Q8_0 ? 32 : 16) < MAX_QUANT_BYTES;
     }
 
@@ -72,6 +72,7 @@ public final class RowInterleaved {
         long blocks = (long) m.rows() * m.cols() / 32;
         return blocks * switch (m.tensor().type()) {
             case Q8_0 -> 32 + 4;
+            case Q6_K -> 32 + 8;
             case Q4_K -> 16 + 8;
             default -> 16 + 4;
         };
@@ -88,6 +89,10 @@ public final class RowInterleaved {
     private void packGroups(Matrix m, int g0, int g1) {
         if (type == DType.Q4_K) {
             packQ4K(m, g0, g1);
+            return;
+        }
+        if (type == DType.Q6_K) {
+            packQ6K(m, g0, g1);
             return;
         }
         boolean q8 = type == DType.Q8_0;
@@ -144,6 +149,44 @@ public final class RowInterleaved {
         }
     }
 
+    /**
+     * Q6_K: value = (d·sc)·(q − 32) per 16-value sub-block, as ggml expands it. The quants go in
+     * as signed bytes q − 32 in the Q8_0 layout, with two float scales d·sc per block of 32
+     * (values 0–15 and 16–31), read back from the row's own expansion and checked exact.
+     */
+    private void packQ6K(Matrix m, int g0, int g1) {
+        Tensor t = m.tensor();
+        MemorySegment src = t.data();
+        int superBlocks = cols / 256;
+        float[] v = new float[cols];
+        for (int g = g0; g < g1; g++) {
+            for (int lane = 0; lane < GROUP; lane++) {
+                int r = g * GROUP + lane;
+                t.dequantize(m.rowOffset(r), v, 0, cols);
+                long row = m.rowOffset(r) / 256 * 210;
+                int slot = lane < 8 ? 2 * lane : 2 * (lane - 8) + 1;
+                for (int sbk = 0; sbk < superBlocks; sbk++) {
+                    long base = row + 210L * sbk;
+                    float d = Float.float16ToFloat(src.get(Q8_0Tensor.LE16, base + 208));
+                    for (int k = 0; k < 16; k++) {                   // sub-block k: values 16k .. 16k + 15 of the super-block
+                        float sc = d * src.get(ValueLayout.JAVA_BYTE, base + 192 + k);
+                        int b = 8 * sbk + k / 2, half = k % 2;
+                        scales[(g * nb + b) * 2 * GROUP + half * GROUP + lane] = sc;
+                        int qb = (g * nb + b) * stepBytes + slot;
+                        for (int i = 0; i < 16; i++) {
+                            float value = v[256 * sbk + 16 * k + i];
+                            int qv = sc == 0f ? 0 : Math.round(value / sc);
+                            if (sc * qv != value || qv < -32 || qv > 31) {
+                                throw new IllegalStateException("Q6_K value " + value + " at row " + r + " is not its scale " + sc + " times a 6-bit quant");
+                            }
+                            q[qb + GROUP * (16 * half + i)] = (byte) qv;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     public DType type() { return type; }
 
     public int rows() { return rows; }
@@ -156,6 +199,7 @@ public final class RowInterleaved {
         Objects.checkIndex(col, cols);
         int g = row / GROUP, lane = row % GROUP, b = col / 32, j = col % 32;
         int slot = lane < 8 ? 2 * lane : 2 * (lane - 8) + 1, qb = (g * nb + b) * stepBytes + slot;
+        if (type == DType.Q6_K) return scales[(g * nb + b) * 2 * GROUP + (j / 16) * GROUP + lane] * q[qb + GROUP * j];
         float d = scales[(g * nb + b) * GROUP + lane];
         if (type == DType.Q8_0) return d * q[qb + GROUP * j];
         int v = q[qb + GROUP * (j & 15)] & 0xFF;
@@ -187,6 +231,9 @@ public final class RowInterleaved {
                 if (type == DType.Q8_0) {
                     if (pair) dotQ8x2(q, scales, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * GROUP, gb * nb * GROUP, nb, x.q, x.d, blk0, res);
                     else dotQ8(q, scales, ga * nb * stepBytes, ga * nb * GROUP, nb, x.q, x.d, blk0, res);
+                } else if (type == DType.Q6_K) {
+                    if (pair) dotQ6x2(q, scales, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * 2 * GROUP, gb * nb * 2 * GROUP, nb, x.q, x.d, blk0, res);
+                    else dotQ6(q, scales, ga * nb * stepBytes, ga * nb * 2 * GROUP, nb, x.q, x.d, blk0, res);
                 } else if (type == DType.Q4_K) {
                     if (pair) dotQ4Kx2(q, scales, offsets, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * GROUP, gb * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
                     else dotQ4K(q, scales, offsets, ga * nb * stepBytes, ga * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
@@ -365,6 +412,65 @@ public final class RowInterleaved {
             b0 = FloatVector.fromArray(F, off, tb).fma(FloatVector.broadcast(F, dq), b0);
             b1 = ((FloatVector) r.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, tb + 8).mul(d), b1);
             b1 = FloatVector.fromArray(F, off, tb + 8).fma(FloatVector.broadcast(F, dq), b1);
+        }
+        a0.intoArray(res, 0);
+        a1.intoArray(res, 8);
+        b0.intoArray(res, 16);
+        b1.intoArray(res, 24);
+    }
+
+    /**
+     * One group of Q6_K rows (repacked by {@link #packQ6K}) with one token: the Q8_0 kernel per
+     * 16-value half block, each half's sums scaled by its own d·sc·d_x.
+     */
+    static void dotQ6(byte[] q, float[] sc, int qo, int so, int nb, short[] xq, float[] dx, int blk0, float[] res) {
+        FloatVector f0 = FloatVector.zero(F), f1 = f0;
+        for (int b = 0; b < nb; b++) {
+            int qb = qo + b * 512, xo = (blk0 + b) * 32;
+            float d = dx[blk0 + b];
+            for (int h = 0; h < 2; h++) {
+                IntVector lo = IntVector.zero(Vec.I), hi = lo;
+                for (int j = 16 * h; j < 16 * h + 16; j += 2) {
+                    ShortVector w0 = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j).convertShape(VectorOperators.B2S, S, 0);
+                    ShortVector w1 = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j + 16).convertShape(VectorOperators.B2S, S, 0);
+                    IntVector p = w0.mul(xq[xo + j]).add(w1.mul(xq[xo + j + 1])).reinterpretAsInts();
+                    lo = lo.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    hi = hi.add(p.lanewise(VectorOperators.ASHR, 16));
+                }
+                int s = so + b * 2 * GROUP + h * GROUP;
+                f0 = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s).mul(d), f0);
+                f1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s + 8).mul(d), f1);
+            }
+        }
+        f0.intoArray(res, 0);
+        f1.intoArray(res, 8);
+    }
+
+    /** {@link #dotQ6} for groups A and B together (res[0..15] and res[16..31]), the same arithmetic per group. */
+    static void dotQ6x2(byte[] q, float[] sc, int qa, int qb, int sa, int sb, int nb, short[] xq, float[] dx, int blk0, float[] res) {
+        FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
+        for (int b = 0; b < nb; b++) {
+            int pa = qa + b * 512, pb = qb + b * 512, xo = (blk0 + b) * 32;
+            float d = dx[blk0 + b];
+            for (int h = 0; h < 2; h++) {
+                IntVector alo = IntVector.zero(Vec.I), ahi = alo, blo = alo, bhi = alo;
+                for (int j = 16 * h; j < 16 * h + 16; j += 2) {
+                    short x0 = xq[xo + j], x1 = xq[xo + j + 1];
+                    IntVector p = ((ShortVector) ByteVector.fromArray(B128, q, pa + 16 * j).convertShape(VectorOperators.B2S, S, 0)).mul(x0)
+                            .add(((ShortVector) ByteVector.fromArray(B128, q, pa + 16 * j + 16).convertShape(VectorOperators.B2S, S, 0)).mul(x1)).reinterpretAsInts();
+                    alo = alo.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    ahi = ahi.add(p.lanewise(VectorOperators.ASHR, 16));
+                    IntVector r = ((ShortVector) ByteVector.fromArray(B128, q, pb + 16 * j).convertShape(VectorOperators.B2S, S, 0)).mul(x0)
+                            .add(((ShortVector) ByteVector.fromArray(B128, q, pb + 16 * j + 16).convertShape(VectorOperators.B2S, S, 0)).mul(x1)).reinterpretAsInts();
+                    blo = blo.add(r.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
+                    bhi = bhi.add(r.lanewise(VectorOperators.ASHR, 16));
+                }
+                int ta = sa + b * 2 * GROUP + h * GROUP, tb = sb + b * 2 * GROUP + h * GROUP;
+                a0 = ((FloatVector) alo.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, ta).mul(d), a0);
+                a1 = ((FloatVector) ahi.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, ta + 8).mul(d), a1);
+                b0 = ((FloatVector) blo.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, tb).mul(d), b0);
+                b1 = ((FloatVector) bhi.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, tb + 8).mul(d), b1);
+            }
         }
         a0.intoArray(res, 0);
         a1.intoArray(res, 8);

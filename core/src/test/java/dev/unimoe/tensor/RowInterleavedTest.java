@@ -13,14 +13,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The 16-row interleaved Q8_0/Q4_0/Q4_K copies: every stored value as in the source (Q4_K to
+ * The 16-row interleaved Q8_0/Q4_0/Q4_K/Q6_K copies: every stored value as in the source (Q4_K to
  * float rounding, its value being rebuilt as s·(q − 8) + (8·s − m)), products equal to ggml's
  * quantized-activation product (Σ over blocks of d_x·Σ value·q_x, checked in double to 1e-5 of
  * Σ|terms|), the 16-bit lanes not overflowing at the extremes of each format, rows cut from a
  * group, and results that do not depend on the batch.
  */
 class RowInterleavedTest {
-    static final DType[] TYPES = {DType.Q8_0, DType.Q4_0, DType.Q4_K};
+    static final DType[] TYPES = {DType.Q8_0, DType.Q4_0, DType.Q4_K, DType.Q6_K};
 
     static float[] gaussian(int n, long seed, double scale) {
         Random r = new Random(seed);
@@ -72,7 +72,7 @@ class RowInterleavedTest {
     void productsMatchTheQuantizedReference() {
         assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
         for (DType type : TYPES) {
-            for (int cols : type == DType.Q4_K ? new int[]{256, 1024} : new int[]{32, 256, 1024}) {
+            for (int cols : type.blockSize == 256 ? new int[]{256, 1024} : new int[]{32, 256, 1024}) {
                 int rows = 64, tokens = 5;
                 Matrix m = matrix(type, 16, rows, cols, gaussian((rows + 16) * cols, cols, 0.2));
                 Q8Activations x = new Q8Activations().quantize(gaussian(tokens * cols, 7, 1.0), 0, tokens, cols, false);
@@ -88,7 +88,7 @@ class RowInterleavedTest {
         }
     }
 
-    /** The largest sums each format can make: 2·128·127 per 16-bit lane for Q8_0, 32·8·127 per block for Q4_0/Q4_K. */
+    /** The largest sums each format can make: 2·128·127 per 16-bit lane for Q8_0, 32·8·127 per block for Q4_0/Q4_K (Q6_K: 2·32·127). */
     @Test
     void extremeValuesDoNotOverflowTheLanes() {
         assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
