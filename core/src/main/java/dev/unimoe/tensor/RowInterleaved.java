@@ -15,27 +15,33 @@ import static dev.unimoe.tensor.Vec.F;
 import static dev.unimoe.tensor.Vec.S;
 
 /**
- * A Q8_0 or Q4_0 matrix repacked for the CPU kernels with {@value #GROUP} rows interleaved, the
- * idea of llama.cpp's runtime repacking: the vector lanes hold rows, not values of one row.
- * A block's products then accumulate lane-wise for 16 rows at once, with no lane sum per row
- * and no per-row loop overhead, and each activation value is broadcast once for 16 rows. That
- * is about half the vector operations per weight of the row-by-row kernels, which the Vector
- * API (no {@code maddubs}/{@code madd}) leaves compute-bound in decode.
+ * A Q8_0, Q4_0, Q4_K or Q6_K matrix repacked for the CPU kernels with {@value #GROUP} rows
+ * interleaved, the idea of llama.cpp's runtime repacking: the vector lanes hold rows, not values
+ * of one row. A block's products then accumulate lane-wise for 16 rows at once, with no lane sum
+ * per row and no per-row loop overhead, and each activation value is broadcast once for 16 rows.
+ * That is about half the vector operations per weight of the row-by-row kernels, which the
+ * Vector API (no {@code maddubs}/{@code madd}) leaves compute-bound in decode. A call takes its
+ * groups in pairs, one from each half of its rows: two DRAM streams far apart keep more reads in
+ * flight than one, and decode waits on DRAM.
  *
- * <p>Layout, per group of 16 rows and block of 32 columns: 16 float scales (row order; the f16
- * d widened once here) and the quants, 16 bytes per step, byte lane L holding row
- * {@code L/2} (L even) or {@code 8 + L/2} (L odd), so that the 16-bit lanes viewed as 32-bit
- * lanes split into rows 0–7 (low halves) and 8–15 (high halves) with two shifts.
+ * <p>Layout, per group of 16 rows and block of 32 columns (one block of the 8-bit activations):
+ * float scales (row order; widened once here) and the quants, 16 bytes per step, byte lane L
+ * holding row {@code L/2} (L even) or {@code 8 + L/2} (L odd), so that the 16-bit lanes viewed
+ * as 32-bit lanes split into rows 0–7 (low halves) and 8–15 (high halves) with two shifts.
  * <ul>
  * <li>Q8_0: 32 steps, step j = value j of the block. Two steps' products (at most 2·128·127)
  *     share a 16-bit lane before they are widened.</li>
  * <li>Q4_0: 16 steps, step j = the block's byte j (value j in the low nibble, j + 16 in the
  *     high one, as ggml packs them). The 32 products q·x (q = 0..15) add up in 16-bit lanes
  *     modulo 2¹⁶; subtracting 8·Σx leaves Σ(q−8)·x, at most 32·8·127 in magnitude, exact.</li>
+ * <li>Q4_K: per 32-value sub-block the Q4_0 layout, with s = d·sc and 8·s − m per row
+ *     ({@link #packQ4K}).</li>
+ * <li>Q6_K: the Q8_0 layout with the signed quants q − 32 and one scale d·sc per 16 values
+ *     ({@link #packQ6K}).</li>
  * </ul>
  * Per block the integer sum is exact (ggml's {@code sumi}); it is scaled by d_w·d_x and added in
- * float32 in block order. Every token runs the same code whatever the batch, so results do not
- * depend on how many tokens a call carries.
+ * float32 in block order. Every token and every group runs the same code whatever the batch or
+ * the pairing, so results do not depend on how many tokens or rows a call carries.
  */
 public final class RowInterleaved {
     public static final int GROUP = 16;
