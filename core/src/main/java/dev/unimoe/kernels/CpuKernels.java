@@ -51,22 +51,38 @@ public final class CpuKernels implements Kernels {
     /** Heap left free after packing, for activations, caches and the rest of the engine. */
     private static final long HEAP_RESERVE = 512L << 20;
 
+    /** What {@link #pack} did: matrices repacked (and their heap bytes), and those left row by row for want of heap. */
+    public record Packing(int packed, long packedBytes, int leftRowByRow, long leftBytes) {}
+
     /**
      * Repacks every packable matrix of {@code ms} not packed yet (in parallel, one matrix per
      * piece): the load-time step, so the first tokens do not pay for it.
      */
-    public void pack(Collection<Matrix> ms) {
+    public Packing pack(Collection<Matrix> ms) {
+        return pack(ms, freeHeap());
+    }
+
+    /** {@link #pack} within {@code budget} heap bytes; what does not fit stays row by row for good. */
+    Packing pack(Collection<Matrix> ms, long budget) {
         List<Matrix> todo = new ArrayList<>();
         synchronized (PACKED) {
             for (Matrix m : ms) if (m != null && RowInterleaved.packable(m) && !PACKED.containsKey(m) && !todo.contains(m)) todo.add(m);
         }
         RowInterleaved[] done = new RowInterleaved[todo.size()];
         boolean[] fits = new boolean[todo.size()];
-        long budget = freeHeap();
+        int packed = 0, left = 0;
+        long packedBytes = 0, leftBytes = 0;
         for (int i = 0; i < todo.size(); i++) {
             long need = RowInterleaved.packedBytes(todo.get(i));
             fits[i] = need <= budget;
-            if (fits[i]) budget -= need;
+            if (fits[i]) {
+                budget -= need;
+                packed++;
+                packedBytes += need;
+            } else {
+                left++;
+                leftBytes += need;
+            }
         }
         Parallel.forEach(todo.size(), i -> {
             if (!fits[i]) return;
@@ -80,6 +96,7 @@ public final class CpuKernels implements Kernels {
         synchronized (PACKED) {
             for (int i = 0; i < done.length; i++) PACKED.putIfAbsent(todo.get(i), done[i] != null ? done[i] : NOT_PACKED);
         }
+        return new Packing(packed, packedBytes, left, leftBytes);
     }
 
     /** The packed copy of w, packing it now if it can be and never was tried; null when w stays row by row. */

@@ -28,7 +28,13 @@ public final class CpuBackend implements Backend {
         if (device != null && !device.equals("0") && !device.equals("cpu")) {
             throw new IllegalArgumentException("the cpu backend has one device (0); got --device " + device);
         }
-        CpuKernels.INSTANCE.pack(weights.matrices());     // Q8_0/Q4_0 repacked for the CPU kernels now, not during the first tokens
+        // quantized matrices repacked for the CPU kernels now, not during the first tokens
+        CpuKernels.Packing p = CpuKernels.INSTANCE.pack(weights.matrices());
+        if (p.leftRowByRow() > 0) {
+            System.err.printf("warning: %d matrices (%d MiB of interleaved copies) stay in the slower row-by-row layout: "
+                    + "the Java heap has no room for them; raise UNIMOE_HEAP (the JVM's -Xmx) above the model's size%n",
+                    p.leftRowByRow(), p.leftBytes() >> 20);
+        }
         return new Forward(config, weights, CpuKernels.INSTANCE, ctx, maxBatch);
     }
 

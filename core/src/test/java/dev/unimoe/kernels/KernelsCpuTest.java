@@ -3,6 +3,7 @@ package dev.unimoe.kernels;
 import dev.unimoe.tensor.DType;
 import dev.unimoe.tensor.Matrix;
 import dev.unimoe.tensor.Quantizer;
+import dev.unimoe.tensor.RowInterleaved;
 import dev.unimoe.tensor.Tensor;
 import org.junit.jupiter.api.Test;
 
@@ -10,13 +11,17 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.fail;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * {@link CpuKernels#matmul} for tokens 1..9 and odd row counts against references in double:
@@ -142,6 +147,29 @@ class KernelsCpuTest {
                 CpuKernels.INSTANCE.matmul(w, x, 2, out);
                 check(w, x, 2, out, type + " expert " + e + " of " + rows + " rows");
             }
+        }
+    }
+
+    /**
+     * Packing within a heap budget: what does not fit stays row by row for good (later calls do
+     * not pack it), is counted for the load-time warning, and still multiplies correctly.
+     */
+    @Test
+    void matricesThatDoNotFitTheHeapStayRowByRow() {
+        assumeTrue(RowInterleaved.packable(Matrix.of(tensor(DType.Q8_0, 16 * 64, 1), 16, 64)),
+                "packing needs the vector kernels");
+        Matrix a = Matrix.of(tensor(DType.Q8_0, 32 * 64, 11), 32, 64), b = Matrix.of(tensor(DType.Q4_0, 16 * 64, 12), 16, 64);
+        Matrix f = Matrix.of(tensor(DType.F16, 16 * 64, 13), 16, 64);
+        long needA = RowInterleaved.packedBytes(a), needB = RowInterleaved.packedBytes(b);
+        CpuKernels.Packing p = CpuKernels.INSTANCE.pack(List.of(a, b, f), needA);   // room for a only
+        assertEquals(new CpuKernels.Packing(1, needA, 1, needB), p, "F16 is not packable, so neither packed nor left");
+        assertNotNull(CpuKernels.packed(a), "a is packed");
+        assertNull(CpuKernels.packed(b), "b stays row by row, even now that the heap has room");
+        assertEquals(new CpuKernels.Packing(0, 0, 0, 0), CpuKernels.INSTANCE.pack(List.of(a, b), Long.MAX_VALUE), "nothing is tried twice");
+        for (Matrix w : new Matrix[] {a, b}) {
+            float[] x = activations(64, 3), out = new float[w.rows()];
+            CpuKernels.INSTANCE.matmul(w, x, 1, out);
+            check(w, x, 1, out, w.tensor().type() + " after packing within a budget");
         }
     }
 
