@@ -14,8 +14,10 @@ import dev.unimoe.tensor.WidenedTensor;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.WeakHashMap;
 
 /**
@@ -30,9 +32,9 @@ import java.util.WeakHashMap;
  * Float formats (F32, F16, BF16) use the float activations directly. Results per token do not
  * depend on {@code tokens}.
  *
- * <p>Q8_0 and Q4_0 matrices of whole 16-row groups are repacked once into {@link RowInterleaved}
- * copies on the heap (at load through {@link #pack}, else on first use) and multiplied from
- * those: about twice the decode speed of the row-by-row kernels. A matrix that does not fit the
+ * <p>Q8_0, Q4_0, Q4_K and Q6_K matrices of whole 16-row groups are repacked once into
+ * {@link RowInterleaved} copies on the heap (at load through {@link #pack}, else on first use)
+ * and multiplied from those: about twice the speed of the row-by-row kernels. A matrix that does not fit the
  * heap's free space stays row by row, for good, so a matrix always goes through one kernel.
  */
 public final class CpuKernels implements Kernels {
@@ -64,9 +66,11 @@ public final class CpuKernels implements Kernels {
 
     /** {@link #pack} within {@code budget} heap bytes; what does not fit stays row by row for good. */
     Packing pack(Collection<Matrix> ms, long budget) {
-        List<Matrix> todo = new ArrayList<>();
+        List<Matrix> todo;
         synchronized (PACKED) {
-            for (Matrix m : ms) if (m != null && RowInterleaved.packable(m) && !PACKED.containsKey(m) && !todo.contains(m)) todo.add(m);
+            Set<Matrix> fresh = new LinkedHashSet<>();
+            for (Matrix m : ms) if (m != null && RowInterleaved.packable(m) && !PACKED.containsKey(m)) fresh.add(m);
+            todo = new ArrayList<>(fresh);
         }
         RowInterleaved[] done = new RowInterleaved[todo.size()];
         boolean[] fits = new boolean[todo.size()];

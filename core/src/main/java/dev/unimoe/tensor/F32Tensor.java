@@ -48,13 +48,7 @@ public final class F32Tensor extends Tensor {
      * {@link #dot} (same order of operations), so a batch computes what single tokens would.
      */
     public void dotTokens(long offset, float[] x, int xOff, int xStride, int tokens, int n, float[] out, int outOff, int outStride) {
-        if (tokens <= 0) return;
-        if (n <= 0) {
-            for (int t = 0; t < tokens; t++) out[outOff + t * outStride] = 0f;
-            return;
-        }
-        Objects.checkFromIndexSize(xOff, (long) (tokens - 1) * xStride + n, x.length);
-        Objects.checkIndex(outOff + (long) (tokens - 1) * outStride, out.length);
+        if (!tokensToCompute(x, xOff, xStride, tokens, n, out, outOff, outStride)) return;
         float[] w = Scratch.floats(n);
         MemorySegment.copy(data, LE32, offset * 4, w, 0, n);
         dotTokens(w, x, xOff, xStride, tokens, n, out, outOff, outStride);

@@ -35,7 +35,7 @@ public final class Q8Activations {
      * group scales meet their activation scales in one vector multiply.
      */
     float[] sums = new float[0], sums16 = new float[0], d16 = new float[0];
-    /** Σq per block, for the row-interleaved Q4_0 kernel's −8·Σx term ({@link RowInterleaved}). */
+    /** Σq per block, for the −8·Σx term of the row-interleaved Q4_0 and Q4_K kernels ({@link RowInterleaved}). */
     int[] qsum = new int[0];
     private int rows, cols, blocksPerRow;
     private boolean forQ4;

@@ -60,60 +60,67 @@ public final class RowInterleaved {
         this.rows = rows;
         this.cols = cols;
         this.nb = cols / 32;
-        this.stepBytes = type == DType.Q8_0 || type == DType.Q6_K ? 32 * GROUP : 16 * GROUP;   // quant bytes per group-block
+        this.stepBytes = quantBytes(type) * GROUP;                     // quant bytes per group-block
         this.q = new byte[Math.toIntExact((long) rows / GROUP * nb * stepBytes)];
         this.scales = new float[Math.toIntExact((long) rows * nb * (type == DType.Q6_K ? 2 : 1))];
         this.offsets = type == DType.Q4_K ? new float[scales.length] : null;
     }
 
+    /** Packed quant bytes per row and block of 32: a byte per value, or a nibble (Q4_0, Q4_K); 0 for formats not packed. */
+    private static int quantBytes(DType t) {
+        return switch (t) {
+            case Q8_0, Q6_K -> 32;
+            case Q4_0, Q4_K -> 16;
+            default -> 0;
+        };
+    }
+
+    /** Float bytes per row and block of 32: a scale, plus Q4_K's offset or Q6_K's second scale. */
+    private static int floatBytes(DType t) {
+        return t == DType.Q4_K || t == DType.Q6_K ? 8 : 4;
+    }
+
     /** Whether {@link #pack} takes this matrix: Q8_0, Q4_0, Q4_K or Q6_K, whole groups of rows, vectors usable. */
     public static boolean packable(Matrix m) {
-        DType t = m.tensor().type();
-        return Vec.ENABLED && (t == DType.Q8_0 || t == DType.Q4_0 || t == DType.Q4_K || t == DType.Q6_K) && m.rows() % GROUP == 0
-                && (long) m.rows() * m.cols() / 32 * (t == DType.Q8_0 ? 32 : 16) < MAX_QUANT_BYTES;
+        int qb = quantBytes(m.tensor().type());
+        return Vec.ENABLED && qb > 0 && m.rows() % GROUP == 0 && (long) m.rows() * m.cols() / 32 * qb < MAX_QUANT_BYTES;
     }
 
     /** Heap bytes the packed copy of {@code m} takes. */
     public static long packedBytes(Matrix m) {
-        long blocks = (long) m.rows() * m.cols() / 32;
-        return blocks * switch (m.tensor().type()) {
-            case Q8_0 -> 32 + 4;
-            case Q6_K -> 32 + 8;
-            case Q4_K -> 16 + 8;
-            default -> 16 + 4;
-        };
+        DType t = m.tensor().type();
+        return (long) m.rows() * m.cols() / 32 * (quantBytes(t) + floatBytes(t));
     }
 
-    /** The repacked copy of {@code m} (see {@link #packable}); rows in groups, in parallel when a caller splits them. */
+    /** The byte lane of a group's row: rows 0–7 in the even lanes, 8–15 in the odd ones. */
+    private static int slot(int lane) {
+        return lane < 8 ? 2 * lane : 2 * (lane - 8) + 1;
+    }
+
+    /** The repacked copy of {@code m} (see {@link #packable}). */
     public static RowInterleaved pack(Matrix m) {
         if (!packable(m)) throw new IllegalArgumentException("cannot interleave a " + m.tensor().type() + " matrix of " + m.rows() + " rows");
         RowInterleaved p = new RowInterleaved(m.tensor().type(), m.rows(), m.cols());
-        p.packGroups(m, 0, m.rows() / GROUP);
+        switch (p.type) {
+            case Q4_K -> p.packQ4K(m);
+            case Q6_K -> p.packQ6K(m);
+            default -> p.packBlocks32(m);
+        }
         return p;
     }
 
-    private void packGroups(Matrix m, int g0, int g1) {
-        if (type == DType.Q4_K) {
-            packQ4K(m, g0, g1);
-            return;
-        }
-        if (type == DType.Q6_K) {
-            packQ6K(m, g0, g1);
-            return;
-        }
-        boolean q8 = type == DType.Q8_0;
-        int blockBytes = type.blockBytes;
+    /** Q8_0 and Q4_0: the block's f16 d widened, its quant bytes moved to the row's lane. */
+    private void packBlocks32(Matrix m) {
+        int blockBytes = type.blockBytes, steps = quantBytes(type);
         MemorySegment src = m.tensor().data();
         byte[] row = new byte[nb * blockBytes];
-        for (int g = g0; g < g1; g++) {
+        for (int g = 0; g < rows / GROUP; g++) {
             for (int lane = 0; lane < GROUP; lane++) {
                 int r = g * GROUP + lane;
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, m.rowOffset(r) / 32 * blockBytes, row, 0, row.length);
-                int slot = lane < 8 ? 2 * lane : 2 * (lane - 8) + 1;
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, type.bytesFor(m.rowOffset(r)), row, 0, row.length);
                 for (int b = 0; b < nb; b++) {
-                    int o = b * blockBytes, qb = (g * nb + b) * stepBytes + slot;
+                    int o = b * blockBytes, qb = (g * nb + b) * stepBytes + slot(lane);
                     scales[(g * nb + b) * GROUP + lane] = Float.float16ToFloat((short) ((row[o] & 0xFF) | (row[o + 1] << 8)));
-                    int steps = q8 ? 32 : 16;
                     for (int j = 0; j < steps; j++) q[qb + GROUP * j] = row[o + 2 + j];
                 }
             }
@@ -125,15 +132,14 @@ public final class RowInterleaved {
      * expands it) becomes a Q4_0-style block: its nibbles re-paired so that byte j holds values
      * j and j + 16, the float s, and 8·s − m, the constant that makes value = s·(q − 8) + (8·s − m).
      */
-    private void packQ4K(Matrix m, int g0, int g1) {
+    private void packQ4K(Matrix m) {
         MemorySegment src = m.tensor().data();
         int superBlocks = cols / 256;
         byte[] row = new byte[superBlocks * Q4_KTensor.BYTES], sm = new byte[16];
-        for (int g = g0; g < g1; g++) {
+        for (int g = 0; g < rows / GROUP; g++) {
             for (int lane = 0; lane < GROUP; lane++) {
                 int r = g * GROUP + lane;
-                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, m.rowOffset(r) / 256 * Q4_KTensor.BYTES, row, 0, row.length);
-                int slot = lane < 8 ? 2 * lane : 2 * (lane - 8) + 1;
+                MemorySegment.copy(src, ValueLayout.JAVA_BYTE, type.bytesFor(m.rowOffset(r)), row, 0, row.length);
                 for (int sbk = 0; sbk < superBlocks; sbk++) {
                     int base = sbk * Q4_KTensor.BYTES;
                     Q4_KTensor.scaleBytes(row, base + 4, sm);
@@ -144,7 +150,7 @@ public final class RowInterleaved {
                         float sc = d * sm[sub], mn = dmin * sm[8 + sub];
                         scales[(g * nb + b) * GROUP + lane] = sc;
                         offsets[(g * nb + b) * GROUP + lane] = 8 * sc - mn;
-                        int qb = (g * nb + b) * stepBytes + slot;
+                        int qb = (g * nb + b) * stepBytes + slot(lane);
                         for (int j = 0; j < 16; j++) {
                             int lo = (row[qs + j] >>> shift) & 0x0F, hi = (row[qs + 16 + j] >>> shift) & 0x0F;
                             q[qb + GROUP * j] = (byte) (lo | hi << 4);
@@ -160,25 +166,24 @@ public final class RowInterleaved {
      * as signed bytes q − 32 in the Q8_0 layout, with two float scales d·sc per block of 32
      * (values 0–15 and 16–31), read back from the row's own expansion and checked exact.
      */
-    private void packQ6K(Matrix m, int g0, int g1) {
+    private void packQ6K(Matrix m) {
         Tensor t = m.tensor();
         MemorySegment src = t.data();
         int superBlocks = cols / 256;
         float[] v = new float[cols];
-        for (int g = g0; g < g1; g++) {
+        for (int g = 0; g < rows / GROUP; g++) {
             for (int lane = 0; lane < GROUP; lane++) {
                 int r = g * GROUP + lane;
                 t.dequantize(m.rowOffset(r), v, 0, cols);
-                long row = m.rowOffset(r) / 256 * 210;
-                int slot = lane < 8 ? 2 * lane : 2 * (lane - 8) + 1;
+                long row = type.bytesFor(m.rowOffset(r));
                 for (int sbk = 0; sbk < superBlocks; sbk++) {
-                    long base = row + 210L * sbk;
+                    long base = row + (long) Q6_KTensor.BYTES * sbk;
                     float d = Float.float16ToFloat(src.get(Q8_0Tensor.LE16, base + 208));
                     for (int k = 0; k < 16; k++) {                   // sub-block k: values 16k .. 16k + 15 of the super-block
                         float sc = d * src.get(ValueLayout.JAVA_BYTE, base + 192 + k);
                         int b = 8 * sbk + k / 2, half = k % 2;
                         scales[(g * nb + b) * 2 * GROUP + half * GROUP + lane] = sc;
-                        int qb = (g * nb + b) * stepBytes + slot;
+                        int qb = (g * nb + b) * stepBytes + slot(lane);
                         for (int i = 0; i < 16; i++) {
                             float value = v[256 * sbk + 16 * k + i];
                             int qv = sc == 0f ? 0 : Math.round(value / sc);
@@ -204,7 +209,7 @@ public final class RowInterleaved {
         Objects.checkIndex(row, rows);
         Objects.checkIndex(col, cols);
         int g = row / GROUP, lane = row % GROUP, b = col / 32, j = col % 32;
-        int slot = lane < 8 ? 2 * lane : 2 * (lane - 8) + 1, qb = (g * nb + b) * stepBytes + slot;
+        int qb = (g * nb + b) * stepBytes + slot(lane);
         if (type == DType.Q6_K) return scales[(g * nb + b) * 2 * GROUP + (j / 16) * GROUP + lane] * q[qb + GROUP * j];
         float d = scales[(g * nb + b) * GROUP + lane];
         if (type == DType.Q8_0) return d * q[qb + GROUP * j];
@@ -232,20 +237,15 @@ public final class RowInterleaved {
         for (int i = 0; i < half; i++) {
             int ga = g0 + i, gb = ga + half;
             boolean pair = gb < g1;
+            if (!pair) gb = ga;                 // an odd group out goes with itself: one kernel per format, the same bits
+            int qa = ga * nb * stepBytes, qb = gb * nb * stepBytes, sa = ga * nb * GROUP, sb = gb * nb * GROUP;
             for (int t = 0; t < tokens; t++) {
                 int blk0 = (token0 + t) * nb;
-                if (type == DType.Q8_0) {
-                    if (pair) dotQ8x2(q, scales, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * GROUP, gb * nb * GROUP, nb, x.q, x.d, blk0, res);
-                    else dotQ8(q, scales, ga * nb * stepBytes, ga * nb * GROUP, nb, x.q, x.d, blk0, res);
-                } else if (type == DType.Q6_K) {
-                    if (pair) dotQ6x2(q, scales, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * 2 * GROUP, gb * nb * 2 * GROUP, nb, x.q, x.d, blk0, res);
-                    else dotQ6(q, scales, ga * nb * stepBytes, ga * nb * 2 * GROUP, nb, x.q, x.d, blk0, res);
-                } else if (type == DType.Q4_K) {
-                    if (pair) dotQ4Kx2(q, scales, offsets, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * GROUP, gb * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
-                    else dotQ4K(q, scales, offsets, ga * nb * stepBytes, ga * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
-                } else {
-                    if (pair) dotQ4x2(q, scales, ga * nb * stepBytes, gb * nb * stepBytes, ga * nb * GROUP, gb * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
-                    else dotQ4(q, scales, ga * nb * stepBytes, ga * nb * GROUP, nb, x.q, x.d, x.qsum, blk0, res);
+                switch (type) {
+                    case Q8_0 -> dotQ8x2(q, scales, qa, qb, sa, sb, nb, x.q, x.d, blk0, res);
+                    case Q6_K -> dotQ6x2(q, scales, qa, qb, 2 * sa, 2 * sb, nb, x.q, x.d, blk0, res);
+                    case Q4_K -> dotQ4Kx2(q, scales, offsets, qa, qb, sa, sb, nb, x.q, x.d, x.qsum, blk0, res);
+                    default -> dotQ4x2(q, scales, qa, qb, sa, sb, nb, x.q, x.d, x.qsum, blk0, res);
                 }
                 int o = outOff + t * outStride;
                 store(res, 0, ga, r0, r1, out, o);
@@ -260,50 +260,10 @@ public final class RowInterleaved {
         for (int r = lo; r < hi; r++) out[o + r] = res[from + r - g * GROUP];
     }
 
-    /** One group of Q8_0 rows with one token: res[i] = row i's product. */
-    static void dotQ8(byte[] q, float[] sc, int qo, int so, int nb, short[] xq, float[] dx, int blk0, float[] res) {
-        FloatVector f0 = FloatVector.zero(F), f1 = f0;
-        for (int b = 0; b < nb; b++) {
-            int qb = qo + b * 512, xo = (blk0 + b) * 32;
-            IntVector lo = IntVector.zero(Vec.I), hi = lo;
-            for (int j = 0; j < 32; j += 2) {
-                ShortVector w0 = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j).convertShape(VectorOperators.B2S, S, 0);
-                ShortVector w1 = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j + 16).convertShape(VectorOperators.B2S, S, 0);
-                IntVector p = w0.mul(xq[xo + j]).add(w1.mul(xq[xo + j + 1])).reinterpretAsInts();
-                lo = lo.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                hi = hi.add(p.lanewise(VectorOperators.ASHR, 16));
-            }
-            float d = dx[blk0 + b];
-            int s = so + b * GROUP;
-            f0 = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s).mul(d), f0);
-            f1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s + 8).mul(d), f1);
-        }
-        f0.intoArray(res, 0);
-        f1.intoArray(res, 8);
-    }
-
-    /** One group of Q4_0 rows with one token: res[i] = row i's product. */
-    static void dotQ4(byte[] q, float[] sc, int qo, int so, int nb, short[] xq, float[] dx, int[] qsum, int blk0, float[] res) {
-        FloatVector f0 = FloatVector.zero(F), f1 = f0;
-        for (int b = 0; b < nb; b++) {
-            int qb = qo + b * 256, xo = (blk0 + b) * 32;
-            ShortVector acc = ShortVector.zero(S);
-            for (int j = 0; j < 16; j++) {
-                ShortVector u = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                acc = acc.add(u.and((short) 0x0F).mul(xq[xo + j])).add(u.lanewise(VectorOperators.LSHR, 4).mul(xq[xo + 16 + j]));
-            }
-            IntVector p = acc.sub((short) (8 * qsum[blk0 + b])).reinterpretAsInts();
-            float d = dx[blk0 + b];
-            int s = so + b * GROUP;
-            f0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, sc, s).mul(d), f0);
-            f1 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s + 8).mul(d), f1);
-        }
-        f0.intoArray(res, 0);
-        f1.intoArray(res, 8);
-    }
-
-    /** {@link #dotQ8} for groups A and B together (res[0..15] and res[16..31]), the same arithmetic per group. */
+    /**
+     * Two groups of Q8_0 rows (A at qa/sa, B at qb/sb; B may be A) with one token: res[i] = row i
+     * of A's product, res[16 + i] B's. Two steps' products share a 16-bit lane, then widen.
+     */
     static void dotQ8x2(byte[] q, float[] sc, int qa, int qb, int sa, int sb, int nb, short[] xq, float[] dx, int blk0, float[] res) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int b = 0; b < nb; b++) {
@@ -333,7 +293,7 @@ public final class RowInterleaved {
         b1.intoArray(res, 24);
     }
 
-    /** {@link #dotQ4} for groups A and B together (res[0..15] and res[16..31]), the same arithmetic per group. */
+    /** {@link #dotQ8x2} for Q4_0: all 32 products of a block in 16-bit lanes, less 8·Σx. */
     static void dotQ4x2(byte[] q, float[] sc, int qa, int qb, int sa, int sb, int nb, short[] xq, float[] dx, int[] qsum, int blk0, float[] res) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int b = 0; b < nb; b++) {
@@ -364,33 +324,9 @@ public final class RowInterleaved {
     }
 
     /**
-     * One group of Q4_K rows (repacked by {@link #packQ4K}) with one token: the Q4_0 kernel's
-     * Σ(q − 8)·x per sub-block times s·d_x, plus (8·s − m)·d_x·Σx.
+     * {@link #dotQ8x2} for Q4_K (repacked by {@link #packQ4K}): the Q4_0 sums Σ(q − 8)·x per
+     * sub-block times s·d_x, plus (8·s − m)·d_x·Σx.
      */
-    static void dotQ4K(byte[] q, float[] sc, float[] off, int qo, int so, int nb, short[] xq, float[] dx, int[] qsum, int blk0, float[] res) {
-        FloatVector f0 = FloatVector.zero(F), f1 = f0;
-        for (int b = 0; b < nb; b++) {
-            int qb = qo + b * 256, xo = (blk0 + b) * 32;
-            ShortVector acc = ShortVector.zero(S);
-            for (int j = 0; j < 16; j++) {
-                ShortVector u = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                acc = acc.add(u.and((short) 0x0F).mul(xq[xo + j])).add(u.lanewise(VectorOperators.LSHR, 4).mul(xq[xo + 16 + j]));
-            }
-            int qs = qsum[blk0 + b];
-            IntVector p = acc.sub((short) (8 * qs)).reinterpretAsInts();
-            float d = dx[blk0 + b], dq = d * qs;
-            int s = so + b * GROUP;
-            f0 = ((FloatVector) p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0))
-                    .fma(FloatVector.fromArray(F, sc, s).mul(d), f0);
-            f0 = FloatVector.fromArray(F, off, s).fma(FloatVector.broadcast(F, dq), f0);
-            f1 = ((FloatVector) p.lanewise(VectorOperators.ASHR, 16).convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s + 8).mul(d), f1);
-            f1 = FloatVector.fromArray(F, off, s + 8).fma(FloatVector.broadcast(F, dq), f1);
-        }
-        f0.intoArray(res, 0);
-        f1.intoArray(res, 8);
-    }
-
-    /** {@link #dotQ4K} for groups A and B together (res[0..15] and res[16..31]), the same arithmetic per group. */
     static void dotQ4Kx2(byte[] q, float[] sc, float[] off, int qa, int qb, int sa, int sb, int nb, short[] xq, float[] dx, int[] qsum, int blk0, float[] res) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int b = 0; b < nb; b++) {
@@ -425,34 +361,7 @@ public final class RowInterleaved {
         b1.intoArray(res, 24);
     }
 
-    /**
-     * One group of Q6_K rows (repacked by {@link #packQ6K}) with one token: the Q8_0 kernel per
-     * 16-value half block, each half's sums scaled by its own d·sc·d_x.
-     */
-    static void dotQ6(byte[] q, float[] sc, int qo, int so, int nb, short[] xq, float[] dx, int blk0, float[] res) {
-        FloatVector f0 = FloatVector.zero(F), f1 = f0;
-        for (int b = 0; b < nb; b++) {
-            int qb = qo + b * 512, xo = (blk0 + b) * 32;
-            float d = dx[blk0 + b];
-            for (int h = 0; h < 2; h++) {
-                IntVector lo = IntVector.zero(Vec.I), hi = lo;
-                for (int j = 16 * h; j < 16 * h + 16; j += 2) {
-                    ShortVector w0 = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j).convertShape(VectorOperators.B2S, S, 0);
-                    ShortVector w1 = (ShortVector) ByteVector.fromArray(B128, q, qb + 16 * j + 16).convertShape(VectorOperators.B2S, S, 0);
-                    IntVector p = w0.mul(xq[xo + j]).add(w1.mul(xq[xo + j + 1])).reinterpretAsInts();
-                    lo = lo.add(p.lanewise(VectorOperators.LSHL, 16).lanewise(VectorOperators.ASHR, 16));
-                    hi = hi.add(p.lanewise(VectorOperators.ASHR, 16));
-                }
-                int s = so + b * 2 * GROUP + h * GROUP;
-                f0 = ((FloatVector) lo.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s).mul(d), f0);
-                f1 = ((FloatVector) hi.convert(VectorOperators.I2F, 0)).fma(FloatVector.fromArray(F, sc, s + 8).mul(d), f1);
-            }
-        }
-        f0.intoArray(res, 0);
-        f1.intoArray(res, 8);
-    }
-
-    /** {@link #dotQ6} for groups A and B together (res[0..15] and res[16..31]), the same arithmetic per group. */
+    /** {@link #dotQ8x2} for Q6_K (repacked by {@link #packQ6K}): each 16-value half block scaled by its own d·sc·d_x. */
     static void dotQ6x2(byte[] q, float[] sc, int qa, int qb, int sa, int sb, int nb, short[] xq, float[] dx, int blk0, float[] res) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int b = 0; b < nb; b++) {

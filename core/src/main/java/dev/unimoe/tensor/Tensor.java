@@ -1,6 +1,7 @@
 package dev.unimoe.tensor;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 /**
  * A flat run of values in their stored precision, usually memory-mapped from a checkpoint.
@@ -48,6 +49,22 @@ public sealed abstract class Tensor permits F32Tensor, WidenedTensor, BF16Tensor
 
     /** Σ_{i<n} this[offset+i] · x[xOff+i], accumulated in float32. */
     public abstract float dot(long offset, float[] x, int xOff, int n);
+
+    /**
+     * The argument checks of the float formats' {@code dotTokens} (tokens rows of x at xStride,
+     * results at outStride): false when there is nothing left to compute, after writing zeros for
+     * an empty row.
+     */
+    static boolean tokensToCompute(float[] x, int xOff, int xStride, int tokens, int n, float[] out, int outOff, int outStride) {
+        if (tokens <= 0) return false;
+        if (n <= 0) {
+            for (int t = 0; t < tokens; t++) out[outOff + t * outStride] = 0f;
+            return false;
+        }
+        Objects.checkFromIndexSize(xOff, (long) (tokens - 1) * xStride + n, x.length);
+        Objects.checkIndex(outOff + (long) (tokens - 1) * outStride, out.length);
+        return true;
+    }
 
     /** Expands {@code n} values starting at {@code offset} to float32 (e.g. one embedding row). */
     public void dequantize(long offset, float[] dst, int dstOff, int n) {

@@ -7,7 +7,8 @@ import java.util.Objects;
  * Formats whose float-activation products widen a stretch of weights to float32 in a per-thread
  * row and then run the {@link F32Tensor} kernels: F16, and the K-quants' {@link #dot} (the kernels
  * multiply K-quants with 8-bit activations instead, see {@link KQuantTensor}). The decode product widens four rows in one
- * pass and dots them together ({@link F32Tensor#rows4}), a batch reuses the widened row for up to
+ * pass, two such quads from the two halves of its range at once ({@link #widenRows2}), and dots
+ * them together ({@link F32Tensor#rows4}); a batch reuses the widened row for up to
  * four tokens at a time. Every result is bit-identical to {@link #dot}, for one token or many.
  */
 public abstract sealed class WidenedTensor extends Tensor permits F16Tensor, KQuantTensor {
@@ -37,13 +38,7 @@ public abstract sealed class WidenedTensor extends Tensor permits F16Tensor, KQu
      * widened once.
      */
     public final void dotTokens(long offset, float[] x, int xOff, int xStride, int tokens, int n, float[] out, int outOff, int outStride) {
-        if (tokens <= 0) return;
-        if (n <= 0) {
-            for (int t = 0; t < tokens; t++) out[outOff + t * outStride] = 0f;
-            return;
-        }
-        Objects.checkFromIndexSize(xOff, (long) (tokens - 1) * xStride + n, x.length);
-        Objects.checkIndex(outOff + (long) (tokens - 1) * outStride, out.length);
+        if (!tokensToCompute(x, xOff, xStride, tokens, n, out, outOff, outStride)) return;
         float[] w = Scratch.floats(n);
         widenRow(offset, n, w);
         F32Tensor.dotTokens(w, x, xOff, xStride, tokens, n, out, outOff, outStride);
