@@ -47,7 +47,7 @@ final class BenchCommand {
         for (int i = 0; i < P; i++) prompt[i] = rnd.nextInt(c.vocabSize());
         float[] emb = new float[P * c.hidden()], one = new float[c.hidden()], logits = new float[c.vocabSize()];
         f.embed(prompt, 0, P, emb);
-        double[] prefill = new double[R + 1], decode = new double[R + 1], decodeCpu = new double[R + 1];
+        double[] prefill = new double[R + 1], decode = new double[R + 1], decodeCpu = new double[R + 1], prefillCpu = new double[R + 1];
         long[] ticks0 = null;
         for (int r = 0; r <= R; r++) {                       // round 0 warms the JIT up and is dropped
             if (r == 1) ticks0 = MachineProfile.cpuTicks();
@@ -55,6 +55,7 @@ final class BenchCommand {
             prefill[r] = rates[0];
             decode[r] = rates[1];
             decodeCpu[r] = rates[2];
+            prefillCpu[r] = rates[3];
             if (!json && !a.flag("quiet")) err.printf("round %d: prefill %.1f tok/s, decode %.1f tok/s%s%n", r, prefill[r], decode[r], r == 0 ? " (warm-up)" : "");
         }
         // a backend with its own profiler gets one more round with it on: it slows an accelerator down, so it stays out of the timed rounds
@@ -64,7 +65,7 @@ final class BenchCommand {
         }
         double steal = MachineProfile.stealShare(ticks0, MachineProfile.cpuTicks());
         double pf = median(Arrays.copyOfRange(prefill, 1, R + 1)), dc = median(Arrays.copyOfRange(decode, 1, R + 1));
-        double cpuMs = median(Arrays.copyOfRange(decodeCpu, 1, R + 1));
+        double cpuMs = median(Arrays.copyOfRange(decodeCpu, 1, R + 1)), prefillCpuMs = median(Arrays.copyOfRange(prefillCpu, 1, R + 1));
         long bytesPerToken = lm.model().weights().activeBytesPerToken(Math.max(1, c.expertsPerToken()));
         double achieved = bytesPerToken * dc;
         long rss = MachineProfile.peakRss();                 // before the bandwidth probe adds its 1 GiB
@@ -80,6 +81,7 @@ final class BenchCommand {
         m.put("decode_tokens", N);
         m.put("prefill_tokens_per_s", round(pf));
         m.put("decode_tokens_per_s", round(dc));
+        m.put("prefill_cpu_ms_per_token", round(prefillCpuMs));
         m.put("decode_cpu_ms_per_token", round(cpuMs));
         m.put("steal_share", Double.isNaN(steal) ? null : round(steal));
         m.put("weight_bytes_per_decoded_token", bytesPerToken);
@@ -92,6 +94,7 @@ final class BenchCommand {
         } else {
             out.printf("prefill  %8.1f tok/s  (%d-token prompt, median of %d)%n", pf, P, R);
             out.printf("decode   %8.1f tok/s  (%d tokens, median of %d)%n", dc, N, R);
+            out.printf("prefill CPU time %.2f ms per prompt token, all engine threads (%.1f tok/s per CPU-second)%n", prefillCpuMs, 1000 / prefillCpuMs);
             out.printf("decode CPU time  %.2f ms per token, all engine threads (%.1f tok/s per CPU-second)%n", cpuMs, 1000 / cpuMs);
             if (!Double.isNaN(steal)) out.printf("host steal       %.0f%% of this machine's CPU time during the timed rounds%s%n", 100 * steal,
                     steal > 0.05 ? " (a shared machine: wall-clock rates are lower by about that share)" : "");
@@ -105,10 +108,11 @@ final class BenchCommand {
 
     /**
      * A P-row prompt, then N greedy decode steps; returns {prefill, decode} tokens/s and the
-     * process CPU milliseconds per decoded token (idle workers spin briefly, so this counts that too).
+     * process CPU milliseconds per decoded and per prompt token (idle workers spin briefly, so
+     * this counts that too). CPU time is steadier than wall time on a shared machine.
      */
     private static double[] round(Decoder f, float[] emb, float[] one, float[] logits, int P, int N) {
-        long t0 = System.nanoTime();
+        long t0 = System.nanoTime(), c0 = MachineProfile.processCpuNanos();
         f.forward(emb, P, 0, logits, false);
         double prefill = P * 1e9 / (System.nanoTime() - t0);
         long t1 = System.nanoTime(), c1 = MachineProfile.processCpuNanos();
@@ -117,7 +121,7 @@ final class BenchCommand {
             f.forward(one, 1, P + i, logits, false);
         }
         long t2 = System.nanoTime(), c2 = MachineProfile.processCpuNanos();
-        return new double[]{prefill, N * 1e9 / (t2 - t1), c1 < 0 ? Double.NaN : (c2 - c1) / 1e6 / N};
+        return new double[]{prefill, N * 1e9 / (t2 - t1), c1 < 0 ? Double.NaN : (c2 - c1) / 1e6 / N, c0 < 0 ? Double.NaN : (c1 - c0) / 1e6 / P};
     }
 
     static double median(double[] v) {

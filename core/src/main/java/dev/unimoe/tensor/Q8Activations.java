@@ -37,6 +37,11 @@ public final class Q8Activations {
     float[] sums = new float[0], sums16 = new float[0], d16 = new float[0];
     /** Σq per block, for the −8·Σx term of the row-interleaved Q4_0 and Q4_K kernels ({@link RowInterleaved}). */
     int[] qsum = new int[0];
+    /**
+     * The quants as floats, plain layout only ({@code forQ4 = false}): the multi-token kernels of
+     * {@link RowInterleaved} multiply integers in float32, where they are exact.
+     */
+    float[] qf = new float[0];
     private int rows, cols, blocksPerRow;
     private boolean forQ4;
 
@@ -52,6 +57,7 @@ public final class Q8Activations {
         int need = Math.multiplyExact(blocks, forQ4 ? 48 : 32);
         if (q.length < need) q = new short[Math.max(need, q.length + q.length / 2)];
         if (d.length < blocks) d = new float[Math.max(blocks, d.length + d.length / 2)];
+        if (!forQ4 && qf.length < need) qf = new float[Math.max(need, qf.length + qf.length / 2)];
         if (sums.length < blocks) {
             sums = new float[Math.max(blocks, sums.length + sums.length / 2)];
             sums16 = new float[2 * sums.length];
@@ -89,7 +95,9 @@ public final class Q8Activations {
             sums16[2 * blk] = d[blk] * s0;
             sums16[2 * blk + 1] = d[blk] * s1;
             d16[2 * blk] = d16[2 * blk + 1] = d[blk];
-            if (forQ4) {
+            if (!forQ4) {
+                for (int j = 0; j < 32; j++) qf[blk * 32 + j] = q[blk * 32 + j];
+            } else {
                 int o = blk * 48;
                 if (Vec.ENABLED) {
                     ShortVector x0 = ShortVector.fromArray(S, q, o), x1 = ShortVector.fromArray(S, q, o + 16);

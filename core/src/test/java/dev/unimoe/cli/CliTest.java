@@ -130,6 +130,7 @@ class CliTest {
         assertTrue(((BigDecimal) j.get("machine_read_gb_per_s")).doubleValue() > 0);
         assertTrue(((BigDecimal) j.get("weight_bytes_per_decoded_token")).longValue() > 0);
         assertTrue(((BigDecimal) j.get("decode_cpu_ms_per_token")).doubleValue() > 0, "decode CPU time is measured");
+        assertTrue(((BigDecimal) j.get("prefill_cpu_ms_per_token")).doubleValue() > 0, "prefill CPU time is measured");
         if (j.get("steal_share") instanceof BigDecimal steal) {   // Linux: from /proc/stat
             assertTrue(steal.doubleValue() >= 0 && steal.doubleValue() <= 1, "steal share " + steal);
         }

@@ -108,15 +108,24 @@ class RowInterleavedTest {
                         for (int j = 0; j < 32; j++) s.set(java.lang.foreign.ValueLayout.JAVA_BYTE, b * 34 + 2 + j, (byte) -128);
                     }
                 }
-                float[] xs = new float[cols];
-                Arrays.fill(xs, sign);                          // every activation quant = ±127
-                Q8Activations x = new Q8Activations().quantize(xs, 0, 1, cols, false);
-                float[] out = new float[rows];
-                RowInterleaved.pack(m).dotTokens(0, rows, x, 0, 1, out, 0, rows);
-                for (int r = 0; r < rows; r++) {
-                    double[] ref = reference(m, r, x, 0);
-                    assertEquals(ref[0], out[r], 1e-6 * ref[1], type + " sign " + sign + " row " + r);
-                    assertTrue(Math.abs(out[r]) > 0, type + " row " + r + " is not zero");
+                // every activation quant = ±127, the sign alternating over the tokens: one token at a
+                // time takes the 16-bit kernels, the batch of 21 the float one (exact below 2^24)
+                int tokens = 21;
+                float[] xs = new float[tokens * cols];
+                for (int t = 0; t < tokens; t++) Arrays.fill(xs, t * cols, (t + 1) * cols, t % 2 == 0 ? sign : -sign);
+                Q8Activations x = new Q8Activations().quantize(xs, 0, tokens, cols, false);
+                RowInterleaved p = RowInterleaved.pack(m);
+                float[] batch = new float[tokens * rows];
+                p.dotTokens(0, rows, x, 0, tokens, batch, 0, rows);
+                for (int t = 0; t < tokens; t++) {
+                    float[] out = new float[rows];
+                    p.dotTokens(0, rows, x, t, 1, out, 0, rows);
+                    for (int r = 0; r < rows; r++) {
+                        double[] ref = reference(m, r, x, t);
+                        assertEquals(ref[0], out[r], 1e-6 * ref[1], type + " sign " + sign + " token " + t + " row " + r);
+                        assertTrue(Math.abs(out[r]) > 0, type + " row " + r + " is not zero");
+                        assertEquals(Float.floatToRawIntBits(out[r]), Float.floatToRawIntBits(batch[t * rows + r]), type + " batch, token " + t + " row " + r);
+                    }
                 }
             }
         }
@@ -126,7 +135,7 @@ class RowInterleavedTest {
     void rowsCutFromAGroupAndBatchesGiveTheSameBits() {
         assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
         for (DType type : TYPES) {
-            int rows = 48, cols = 256, tokens = 7;
+            int rows = 48, cols = 256, tokens = 23;      // past every format's float-path threshold: tiles of four and a remainder
             Matrix m = matrix(type, 0, rows, cols, gaussian(rows * cols, 3, 0.3));
             RowInterleaved p = RowInterleaved.pack(m);
             Q8Activations x = new Q8Activations().quantize(gaussian(tokens * cols, 5, 1.0), 0, tokens, cols, false);
