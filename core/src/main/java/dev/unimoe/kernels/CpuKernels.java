@@ -185,7 +185,7 @@ public final class CpuKernels implements Kernels {
                 case KQuantTensor k -> k.dotTokens(w.rowOffset(r0), r1 - r0, a8, t0, tb, out, oo + r0, rows);
                 case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case WidenedTensor f when tb == 1 -> f.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
-                case WidenedTensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
+                case WidenedTensor f -> f.dotRowsTokens(w.rowOffset(r0), r1 - r0, x, xo, cols, tb, cols, out, oo + r0, rows);
                 case BF16Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case Tensor t -> {
                     for (int r = r0; r < r1; r++) {

@@ -45,6 +45,30 @@ public abstract sealed class WidenedTensor extends Tensor permits F16Tensor, KQu
     }
 
     /**
+     * Rows [0, rows) of {@code n} values from {@code offset} · {@code tokens} activation rows (row
+     * t at {@code x[xOff + t·xStride]}), row r's result for token t into
+     * {@code out[outOff + r + t·outStride]} (the prefill product). Four rows are widened at a time
+     * and each token runs over the quad ({@link F32Tensor#rows4}): a token's activations are read
+     * once per four rows, where one row against tiles of tokens read them from L2 once per row
+     * and waited on that. Bit-identical to {@link #dot} per row and token.
+     */
+    public final void dotRowsTokens(long offset, int rows, float[] x, int xOff, int xStride, int tokens, int n, float[] out, int outOff, int outStride) {
+        if (rows <= 0 || tokens <= 0) return;
+        Objects.checkFromIndexSize(offset, (long) rows * n, elements);
+        int r = 0;
+        if (Vec.ENABLED && n > 0) {
+            Objects.checkFromIndexSize(xOff, (long) (tokens - 1) * xStride + n, x.length);
+            Objects.checkFromIndexSize(outOff, (long) (tokens - 1) * outStride + rows, out.length);
+            float[] w = Scratch.floats(4 * n);
+            for (; r + 4 <= rows; r += 4) {
+                widenRow(offset + (long) r * n, 4 * n, w);
+                for (int t = 0; t < tokens; t++) F32Tensor.rows4(w, n, x, xOff + t * xStride, out, outOff + t * outStride + r, 1);
+            }
+        }
+        for (; r < rows; r++) dotTokens(offset + (long) r * n, x, xOff, xStride, tokens, n, out, outOff + r, outStride);
+    }
+
+    /**
      * Rows [0, rows) of {@code n} values from {@code offset} · one activation row at {@code x[xOff]},
      * row r's result into {@code out[outOff + r]} (the decode product).
      */
