@@ -131,6 +131,8 @@ class CliTest {
         assertTrue(((BigDecimal) j.get("weight_bytes_per_decoded_token")).longValue() > 0);
         assertTrue(((BigDecimal) j.get("decode_cpu_ms_per_token")).doubleValue() > 0, "decode CPU time is measured");
         assertTrue(((BigDecimal) j.get("prefill_cpu_ms_per_token")).doubleValue() > 0, "prefill CPU time is measured");
+        assertTrue(((BigDecimal) j.get("prefill_tokens_per_s_best")).doubleValue() >= ((BigDecimal) j.get("prefill_tokens_per_s")).doubleValue(), "best round >= median");
+        assertTrue(((BigDecimal) j.get("decode_tokens_per_s_best")).doubleValue() >= ((BigDecimal) j.get("decode_tokens_per_s")).doubleValue(), "best round >= median");
         if (j.get("steal_share") instanceof BigDecimal steal) {   // Linux: from /proc/stat
             assertTrue(steal.doubleValue() >= 0 && steal.doubleValue() <= 1, "steal share " + steal);
         }
