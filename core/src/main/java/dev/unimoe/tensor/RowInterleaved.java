@@ -41,8 +41,9 @@ import static dev.unimoe.tensor.Vec.S;
  *     ({@link #packQ6K}).</li>
  * </ul>
  * Per block the integer sum is exact (ggml's {@code sumi}); it is scaled by d_w·d_x and added in
- * float32 in block order. Every token and every group runs the same code whatever the batch or
- * the pairing, so results do not depend on how many tokens or rows a call carries.
+ * float32 in block order. Every group computes the same whatever the pairing, and a batch of
+ * several tokens ({@link #dotTokensFloat}: the integers multiplied in float32, exact) the same
+ * block sums, so results do not depend on how many tokens or rows a call carries.
  */
 public final class RowInterleaved {
     public static final int GROUP = 16;
