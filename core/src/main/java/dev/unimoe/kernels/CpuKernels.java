@@ -22,9 +22,10 @@ import java.util.WeakHashMap;
 
 /**
  * CPU kernels: the weight's rows are split into pieces claimed by all threads ({@link Parallel}),
- * and each row is read from memory once for all tokens: a row is dotted with up to four token
- * rows at a time by the tensor's {@code dotTokens} (one weight load/unpack, several FMAs), the
- * next group of tokens reusing the row from L1.
+ * and each row is read from memory once for all tokens: the format's multi-token product unpacks
+ * or widens a stretch of rows once and runs every token of the block over it from L1 (the
+ * interleaved formats in tiles of four tokens, F16 a quad of rows per token, the row-by-row
+ * quantized formats a row against up to four tokens).
  *
  * <p>Q8_0, Q4_0 and the K-quants take the quantized-activation path of llama.cpp: the {@code tokens}
  * activation rows are quantized to Q8_0 once per call (into a grow-only per-thread buffer) and

@@ -8,8 +8,8 @@ import java.util.Objects;
  * row and then run the {@link F32Tensor} kernels: F16, and the K-quants' {@link #dot} (the kernels
  * multiply K-quants with 8-bit activations instead, see {@link KQuantTensor}). The decode product widens four rows in one
  * pass, two such quads from the two halves of its range at once ({@link #widenRows2}), and dots
- * them together ({@link F32Tensor#rows4}); a batch reuses the widened row for up to
- * four tokens at a time. Every result is bit-identical to {@link #dot}, for one token or many.
+ * them together ({@link F32Tensor#rows4}); a batch runs every token over each widened quad
+ * ({@link #dotRowsTokens}). Every result is bit-identical to {@link #dot}, for one token or many.
  */
 public abstract sealed class WidenedTensor extends Tensor permits F16Tensor, KQuantTensor {
     WidenedTensor(MemorySegment data, long elements) { super(data, elements); }
