@@ -1,6 +1,7 @@
 package dev.unimoe.kernels;
 
 import dev.unimoe.tensor.BF16Tensor;
+import dev.unimoe.tensor.F16Tensor;
 import dev.unimoe.tensor.F32Tensor;
 import dev.unimoe.tensor.KQuantTensor;
 import dev.unimoe.tensor.Matrix;
@@ -8,6 +9,7 @@ import dev.unimoe.tensor.Q4_0Tensor;
 import dev.unimoe.tensor.Q8_0Tensor;
 import dev.unimoe.tensor.Q8Activations;
 import dev.unimoe.tensor.RowInterleaved;
+import dev.unimoe.tensor.SplitActivations;
 import dev.unimoe.tensor.Tensor;
 import dev.unimoe.tensor.WidenedTensor;
 
@@ -47,6 +49,8 @@ public final class CpuKernels implements Kernels {
     private static final ThreadLocal<Q8Activations> ACTIVATIONS = ThreadLocal.withInitial(Q8Activations::new);
     /** Q4_0 wants the activations in a different layout; a mixed call (Q4_0 and Q8_0 weights) needs both. */
     private static final ThreadLocal<Q8Activations> ACTIVATIONS_Q4 = ThreadLocal.withInitial(Q8Activations::new);
+    /** The F16 kernels' activations, rearranged once per product (see SplitActivations). */
+    private static final ThreadLocal<SplitActivations> SPLIT = ThreadLocal.withInitial(SplitActivations::new);
 
     /** Packed copies by matrix (RowInterleaved, or NOT_PACKED); weak keys, so a dropped model's copies go with it. */
     private static final Map<Matrix, Object> PACKED = new WeakHashMap<>();
@@ -140,7 +144,7 @@ public final class CpuKernels implements Kernels {
         }
         int[] start = new int[ws.length + 1];
         RowInterleaved[] packed = new RowInterleaved[ws.length];
-        boolean anyQ8 = false, anyQ4 = false;
+        boolean anyQ8 = false, anyQ4 = false, anySplit = false;
         for (int i = 0; i < ws.length; i++) {
             Matrix w = ws[i];
             if (w.cols() != cols) throw new IllegalArgumentException("matmul: matrix " + i + " has " + w.cols() + " columns, not " + cols);
@@ -152,15 +156,17 @@ public final class CpuKernels implements Kernels {
             packed[i] = packed(w);
             anyQ8 |= w.tensor() instanceof Q8_0Tensor || w.tensor() instanceof KQuantTensor || packed[i] != null;
             anyQ4 |= w.tensor() instanceof Q4_0Tensor && packed[i] == null;
+            anySplit |= w.tensor() instanceof F16Tensor && F16Tensor.takesSplitActivations(cols);
         }
         // quantized only once every argument is known to be valid
         final Q8Activations a8 = anyQ8 ? quantize(x, tokens, cols, false) : null;
         final Q8Activations a4 = anyQ4 ? quantize(x, tokens, cols, true) : null;
+        final SplitActivations split = anySplit ? SPLIT.get().prepare(x, tokens, cols) : null;
         int total = start[ws.length];
         Parallel.forRange(total, grain(total, tokens), (g0, g1) -> {
             for (int i = 0; i < ws.length; i++) {
                 int r0 = Math.max(g0, start[i]) - start[i], r1 = Math.min(g1, start[i + 1]) - start[i];
-                if (r0 < r1) rows(ws[i], packed[i], x, a8, a4, tokens, outs[i], r0, r1);
+                if (r0 < r1) rows(ws[i], packed[i], x, a8, a4, split, tokens, outs[i], r0, r1);
             }
         });
     }
@@ -172,7 +178,7 @@ public final class CpuKernels implements Kernels {
     private static final int TOKEN_BLOCK = 64;
 
     /** Rows [r0, r1) of one product; the tensor format is dispatched once per range. */
-    private static void rows(Matrix w, RowInterleaved packed, float[] x, Q8Activations a8, Q8Activations a4, int tokens, float[] out, int r0, int r1) {
+    private static void rows(Matrix w, RowInterleaved packed, float[] x, Q8Activations a8, Q8Activations a4, SplitActivations split, int tokens, float[] out, int r0, int r1) {
         int rows = w.rows(), cols = w.cols();
         for (int t0 = 0; t0 < tokens; t0 += TOKEN_BLOCK) {
             int tb = Math.min(TOKEN_BLOCK, tokens - t0), xo = t0 * cols, oo = t0 * rows;
@@ -184,6 +190,8 @@ public final class CpuKernels implements Kernels {
                 case Q8_0Tensor q -> q.dotTokens(w.rowOffset(r0), r1 - r0, a8, t0, tb, out, oo + r0, rows);
                 case Q4_0Tensor q -> q.dotTokens(w.rowOffset(r0), r1 - r0, a4, t0, tb, out, oo + r0, rows);
                 case KQuantTensor k -> k.dotTokens(w.rowOffset(r0), r1 - r0, a8, t0, tb, out, oo + r0, rows);
+                case F16Tensor f when split != null && tb == 1 -> f.dotRows(w.rowOffset(r0), r1 - r0, split, cols, out, oo + r0);
+                case F16Tensor f when split != null -> f.dotRowsTokens(w.rowOffset(r0), r1 - r0, split, t0, tb, cols, out, oo + r0, rows);
                 case F32Tensor f -> { for (int r = r0; r < r1; r++) f.dotTokens(w.rowOffset(r), x, xo, cols, tb, cols, out, oo + r, rows); }
                 case WidenedTensor f when tb == 1 -> f.dotRows(w.rowOffset(r0), r1 - r0, x, xo, cols, out, oo + r0);
                 case WidenedTensor f -> f.dotRowsTokens(w.rowOffset(r0), r1 - r0, x, xo, cols, tb, cols, out, oo + r0, rows);

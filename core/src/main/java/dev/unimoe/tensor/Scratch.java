@@ -12,7 +12,7 @@ package dev.unimoe.tensor;
 final class Scratch {
     private static final ThreadLocal<Scratch> LOCAL = ThreadLocal.withInitial(Scratch::new);
 
-    private float[] floats = new float[0], floatsB = new float[0];
+    private float[] floats = new float[0], floatsB = new float[0], activations = new float[0];
     private short[] shorts = new short[0];
     private byte[] bytes = new byte[0];
 
@@ -29,6 +29,13 @@ final class Scratch {
         Scratch s = LOCAL.get();
         if (s.floatsB.length < n) s.floatsB = new float[grow(n)];
         return s.floatsB;
+    }
+
+    /** Activation rows rearranged for a kernel (see {@link PairSplit}). */
+    static float[] activations(int n) {
+        Scratch s = LOCAL.get();
+        if (s.activations.length < n) s.activations = new float[grow(n)];
+        return s.activations;
     }
 
     static short[] shorts(int n) {

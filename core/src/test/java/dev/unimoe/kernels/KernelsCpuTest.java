@@ -133,6 +133,38 @@ class KernelsCpuTest {
         }
     }
 
+    /**
+     * F16 through the shared split activations of a matmul: plain, huge (past the 2¹¹² scale,
+     * so the widened decode path) and a row holding +inf; every output bit-identical to the
+     * tensor's own dot, for one token and for a batch.
+     */
+    @Test
+    void f16MatmulEqualsDotOnEveryPath() {
+        int rows = 40, cols = 256;
+        short[] h = new short[rows * cols];
+        Random rnd = new Random(8);
+        for (int i = 0; i < h.length; i++) h[i] = Float.floatToFloat16((float) rnd.nextGaussian() * 0.05f);
+        h[7 * cols + 100] = 0x7C00;   // +inf in row 7
+        Tensor t = Tensor.of(DType.F16, MemorySegment.ofArray(h), h.length);
+        Matrix w = Matrix.of(t, rows, cols);
+        for (float big : new float[] {0f, 1e6f}) {
+            for (int tokens : new int[] {1, 5}) {
+                float[] x = activations(tokens * cols, 12 + tokens);
+                for (int k = 0; k < tokens * cols; k++) x[k] = Math.abs(x[k]) + 0.01f;   // positive: inf·x is +inf
+                if (big > 0) x[3] = big;
+                float[] out = new float[tokens * rows];
+                CpuKernels.INSTANCE.matmul(w, x, tokens, out);
+                for (int tk = 0; tk < tokens; tk++) {
+                    for (int r = 0; r < rows; r++) {
+                        float want = t.dot((long) r * cols, x, tk * cols, cols);
+                        assertEquals(want, out[tk * rows + r], 0f, "big " + big + " tokens " + tokens + " token " + tk + " row " + r);
+                    }
+                    assertEquals(Float.POSITIVE_INFINITY, out[tk * rows + 7], "the row with +inf");
+                }
+            }
+        }
+    }
+
     /** One expert of a stacked [E, rows, cols] tensor: the view's offset is honoured. */
     @Test
     void expertSliceOfStackedTensor() {

@@ -103,10 +103,13 @@ class TensorDotTest {
         else assertEquals(jdk.incubator.vector.FloatVector.SPECIES_PREFERRED.vectorBitSize() >= 256, Vec.ENABLED);
     }
 
-    /** The decode product of F16 rows (four widened and dotted together) equals dot row by row, bit for bit. */
+    /**
+     * The decode product of F16 rows equals dot row by row, bit for bit: rows widened in quads
+     * (n not a multiple of 16) and rows multiplied in place in pair-split order (16, 64, 1024).
+     */
     @Test
     void f16RowsTimesOneActivationIsBitIdenticalToDot() {
-        for (int n : new int[] {1, 8, 9, 16, 33, 1000}) {
+        for (int n : new int[] {1, 8, 9, 16, 33, 64, 1000, 1024}) {
             F16Tensor t = (F16Tensor) tensor(DType.F16, 11 + 9 * n, 40 + n);
             float[] x = activations(n + 5, 6);
             for (int rows = 1; rows <= 9; rows++) {
@@ -123,27 +126,59 @@ class TensorDotTest {
         assertThrows(IndexOutOfBoundsException.class, () -> t.dotRows(0, 3, new float[32], 0, 32, new float[3], 0));
     }
 
-    /** Every f16 bit pattern through the vector kernel, at every lane: exact, and ±inf/NaN kept. */
+    /**
+     * Every f16 bit pattern through the vector kernels, at every lane: exact, and ±inf/NaN kept;
+     * by dot (widened) and by the decode product (shifted in place, 2¹¹² scale).
+     */
     @Test
     void f16ConversionIsExactForEveryBitPattern() {
         short[] row = new short[32];
         MemorySegment seg = MemorySegment.ofArray(row);
         F16Tensor t = new F16Tensor(seg, 32);
-        float[] x = new float[32];
+        float[] x = new float[32], out = new float[1];
         for (int h = 0; h < 65536; h++) {
             java.util.Arrays.fill(row, (short) h);
             int lane = h & 31;
             java.util.Arrays.fill(x, 0f);
             x[lane] = 1f;
             float want = Float.float16ToFloat((short) h);
-            float got = t.dot(0, x, 0, 32);
-            if (Float.isNaN(want) || Float.isInfinite(want)) {
-                // 31 other lanes hold the same inf/NaN times 0: IEEE gives NaN, as the reference does
-                assertTrue(Float.isNaN(got), "h=0x" + Integer.toHexString(h) + " got " + got);
-            } else if (got != want) {
-                fail("h=0x" + Integer.toHexString(h) + " lane " + lane + ": got " + got + " want " + want);
+            t.dotRows(0, 1, x, 0, 32, out, 0);
+            for (float got : new float[] {t.dot(0, x, 0, 32), out[0]}) {
+                if (Float.isNaN(want) || Float.isInfinite(want)) {
+                    // 31 other lanes hold the same inf/NaN times 0: IEEE gives NaN, as the reference does
+                    assertTrue(Float.isNaN(got), "h=0x" + Integer.toHexString(h) + " got " + got);
+                } else if (got != want) {
+                    fail("h=0x" + Integer.toHexString(h) + " lane " + lane + ": got " + got + " want " + want);
+                }
             }
         }
+    }
+
+    /**
+     * Activations of 2¹⁶ and more, whose 2¹¹² scaling would overflow, and NaN ones take the
+     * widened decode path: still exact, still bit-identical to dot.
+     */
+    @Test
+    void f16DecodeWithHugeActivations() {
+        int n = 64, rows = 6;
+        F16Tensor t = (F16Tensor) tensor(DType.F16, rows * n, 21);
+        for (float big : new float[] {65535f, 65536f, 3e9f, Float.MAX_VALUE}) {
+            float[] x = activations(n, 3);
+            x[17] = big;
+            x[40] = -big / 2;
+            float[] out = new float[rows];
+            t.dotRows(0, rows, x, 0, n, out, 0);
+            for (int r = 0; r < rows; r++) {
+                float d = t.dot((long) r * n, x, 0, n);
+                assertEquals(d, out[r], 0f, "x " + big + " row " + r);
+                if (big < 1e30f) assertDot(t, (long) r * n, x, 0, n, out[r], "x " + big + " row " + r);
+            }
+        }
+        float[] x = activations(n, 4);
+        x[5] = Float.NaN;
+        float[] out = new float[rows];
+        t.dotRows(0, rows, x, 0, n, out, 0);
+        for (int r = 0; r < rows; r++) assertTrue(Float.isNaN(out[r]), "NaN activation, row " + r);
     }
 
     @Test
@@ -164,12 +199,19 @@ class TensorDotTest {
             java.util.Arrays.fill(x, 1f);
             for (int pos : new int[] {0, 7, 15, n - 1}) {
                 short keep = row[pos];
+                float[] out = new float[1];
                 row[pos] = 0x7C00;
                 assertEquals(Float.POSITIVE_INFINITY, t.dot(0, x, 0, n), "inf at " + pos + " n=" + n);
+                t.dotRows(0, 1, x, 0, n, out, 0);
+                assertEquals(Float.POSITIVE_INFINITY, out[0], "decode, inf at " + pos + " n=" + n);
                 row[pos] = (short) 0xFC00;
                 assertEquals(Float.NEGATIVE_INFINITY, t.dot(0, x, 0, n), "-inf at " + pos + " n=" + n);
+                t.dotRows(0, 1, x, 0, n, out, 0);
+                assertEquals(Float.NEGATIVE_INFINITY, out[0], "decode, -inf at " + pos + " n=" + n);
                 row[pos] = 0x7E00;
                 assertTrue(Float.isNaN(t.dot(0, x, 0, n)), "NaN at " + pos + " n=" + n);
+                t.dotRows(0, 1, x, 0, n, out, 0);
+                assertTrue(Float.isNaN(out[0]), "decode, NaN at " + pos + " n=" + n);
                 row[pos] = keep;
             }
         }
