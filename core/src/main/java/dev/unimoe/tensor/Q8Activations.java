@@ -42,6 +42,12 @@ public final class Q8Activations {
      * {@link RowInterleaved} multiply integers in float32, where they are exact.
      */
     float[] qf = new float[0];
+    /**
+     * Plain layout only: q[16+j] − 16·q[j] per block (16 shorts), so the row-interleaved Q4_0 and
+     * Q4_K kernels multiply the whole zero-extended byte u by q[j] and u >> 4 by this, with no
+     * nibble mask (the {@code forQ4} identity above).
+     */
+    short[] qhi = new short[0];
     private int rows, cols, blocksPerRow;
     private boolean forQ4;
 
@@ -58,6 +64,7 @@ public final class Q8Activations {
         if (q.length < need) q = new short[Math.max(need, q.length + q.length / 2)];
         if (d.length < blocks) d = new float[Math.max(blocks, d.length + d.length / 2)];
         if (!forQ4 && qf.length < need) qf = new float[Math.max(need, qf.length + qf.length / 2)];
+        if (!forQ4 && qhi.length < blocks * 16) qhi = new short[Math.max(blocks * 16, qhi.length + qhi.length / 2)];
         if (sums.length < blocks) {
             sums = new float[Math.max(blocks, sums.length + sums.length / 2)];
             sums16 = new float[2 * sums.length];
@@ -97,6 +104,7 @@ public final class Q8Activations {
             d16[2 * blk] = d16[2 * blk + 1] = d[blk];
             if (!forQ4) {
                 for (int j = 0; j < 32; j++) qf[blk * 32 + j] = q[blk * 32 + j];
+                for (int j = 0; j < 16; j++) qhi[blk * 16 + j] = (short) (q[blk * 32 + 16 + j] - 16 * q[blk * 32 + j]);
             } else {
                 int o = blk * 48;
                 if (Vec.ENABLED) {

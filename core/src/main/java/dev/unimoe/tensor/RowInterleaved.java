@@ -33,7 +33,9 @@ import static dev.unimoe.tensor.Vec.S;
  * <li>Q8_0: 32 steps, step j = value j of the block. Two steps' products (at most 2·128·127)
  *     share a 16-bit lane before they are widened.</li>
  * <li>Q4_0: 16 steps, step j = the block's byte j (value j in the low nibble, j + 16 in the
- *     high one, as ggml packs them). The 32 products q·x (q = 0..15) add up in 16-bit lanes
+ *     high one, as ggml packs them). With u the zero-extended byte (lo + 16·hi),
+ *     u·x_j + (u >> 4)·(x_{j+16} − 16·x_j) = lo·x_j + hi·x_{j+16}: no nibble mask
+ *     ({@link Q8Activations#qhi}). The 32 products q·x (q = 0..15) add up in 16-bit lanes
  *     modulo 2¹⁶; subtracting 8·Σx leaves Σ(q−8)·x, at most 32·8·127 in magnitude, exact.</li>
  * <li>Q4_K: per 32-value sub-block the Q4_0 layout, with s = d·sc and 8·s − m per row
  *     ({@link #packQ4K}).</li>
@@ -252,8 +254,8 @@ public final class RowInterleaved {
                 switch (type) {
                     case Q8_0 -> dotQ8x2(q, scales, qa, qb, sa, sb, nb, x.q, x.d, blk0, res);
                     case Q6_K -> dotQ6x2(q, scales, qa, qb, 2 * sa, 2 * sb, nb, x.q, x.d, blk0, res);
-                    case Q4_K -> dotQ4Kx2(q, scales, offsets, qa, qb, sa, sb, nb, x.q, x.d, x.qsum, blk0, res);
-                    default -> dotQ4x2(q, scales, qa, qb, sa, sb, nb, x.q, x.d, x.qsum, blk0, res);
+                    case Q4_K -> dotQ4Kx2(q, scales, offsets, qa, qb, sa, sb, nb, x.q, x.qhi, x.d, x.qsum, blk0, res);
+                    default -> dotQ4x2(q, scales, qa, qb, sa, sb, nb, x.q, x.qhi, x.d, x.qsum, blk0, res);
                 }
                 int o = outOff + t * outStride;
                 store(res, 0, ga, r0, r1, out, o);
@@ -443,17 +445,17 @@ public final class RowInterleaved {
     }
 
     /** {@link #dotQ8x2} for Q4_0: all 32 products of a block in 16-bit lanes, less 8·Σx. */
-    static void dotQ4x2(byte[] q, float[] sc, int qa, int qb, int sa, int sb, int nb, short[] xq, float[] dx, int[] qsum, int blk0, float[] res) {
+    static void dotQ4x2(byte[] q, float[] sc, int qa, int qb, int sa, int sb, int nb, short[] xq, short[] xhi, float[] dx, int[] qsum, int blk0, float[] res) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int b = 0; b < nb; b++) {
-            int pa = qa + b * 256, pb = qb + b * 256, xo = (blk0 + b) * 32;
+            int pa = qa + b * 256, pb = qb + b * 256, xo = (blk0 + b) * 32, ho = (blk0 + b) * 16;
             ShortVector accA = ShortVector.zero(S), accB = accA;
             for (int j = 0; j < 16; j++) {
-                short xl = xq[xo + j], xh = xq[xo + 16 + j];
+                short xl = xq[xo + j], xh = xhi[ho + j];
                 ShortVector u = (ShortVector) ByteVector.fromArray(B128, q, pa + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                accA = accA.add(u.and((short) 0x0F).mul(xl)).add(u.lanewise(VectorOperators.LSHR, 4).mul(xh));
+                accA = accA.add(u.mul(xl)).add(u.lanewise(VectorOperators.LSHR, 4).mul(xh));
                 ShortVector v = (ShortVector) ByteVector.fromArray(B128, q, pb + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                accB = accB.add(v.and((short) 0x0F).mul(xl)).add(v.lanewise(VectorOperators.LSHR, 4).mul(xh));
+                accB = accB.add(v.mul(xl)).add(v.lanewise(VectorOperators.LSHR, 4).mul(xh));
             }
             short bias = (short) (8 * qsum[blk0 + b]);
             IntVector p = accA.sub(bias).reinterpretAsInts(), r = accB.sub(bias).reinterpretAsInts();
@@ -478,17 +480,17 @@ public final class RowInterleaved {
      * on purpose: one kernel for both, with the offset term behind a flag, measured slower
      * (95 → 108–125 ns/KB from DRAM), and C2 boxes vectors passed to a shared helper.
      */
-    static void dotQ4Kx2(byte[] q, float[] sc, float[] off, int qa, int qb, int sa, int sb, int nb, short[] xq, float[] dx, int[] qsum, int blk0, float[] res) {
+    static void dotQ4Kx2(byte[] q, float[] sc, float[] off, int qa, int qb, int sa, int sb, int nb, short[] xq, short[] xhi, float[] dx, int[] qsum, int blk0, float[] res) {
         FloatVector a0 = FloatVector.zero(F), a1 = a0, b0 = a0, b1 = a0;
         for (int b = 0; b < nb; b++) {
-            int pa = qa + b * 256, pb = qb + b * 256, xo = (blk0 + b) * 32;
+            int pa = qa + b * 256, pb = qb + b * 256, xo = (blk0 + b) * 32, ho = (blk0 + b) * 16;
             ShortVector accA = ShortVector.zero(S), accB = accA;
             for (int j = 0; j < 16; j++) {
-                short xl = xq[xo + j], xh = xq[xo + 16 + j];
+                short xl = xq[xo + j], xh = xhi[ho + j];
                 ShortVector u = (ShortVector) ByteVector.fromArray(B128, q, pa + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                accA = accA.add(u.and((short) 0x0F).mul(xl)).add(u.lanewise(VectorOperators.LSHR, 4).mul(xh));
+                accA = accA.add(u.mul(xl)).add(u.lanewise(VectorOperators.LSHR, 4).mul(xh));
                 ShortVector v = (ShortVector) ByteVector.fromArray(B128, q, pb + 16 * j).convertShape(VectorOperators.ZERO_EXTEND_B2S, S, 0);
-                accB = accB.add(v.and((short) 0x0F).mul(xl)).add(v.lanewise(VectorOperators.LSHR, 4).mul(xh));
+                accB = accB.add(v.mul(xl)).add(v.lanewise(VectorOperators.LSHR, 4).mul(xh));
             }
             int qs = qsum[blk0 + b];
             short bias = (short) (8 * qs);
