@@ -100,8 +100,17 @@ public final class CpuKernels implements Kernels {
             // the mapped source pages are not read again by these kernels: out of this process's
             // resident set (they stay in the page cache and come back if something reads them)
             MemorySegment src = m.tensor().data();
-            if (src.isMapped()) src.asSlice(m.tensor().type().bytesFor(m.rowOffset(0)), m.byteSize()).unload();
+            if (done[i] != null && src.isMapped()) src.asSlice(m.tensor().type().bytesFor(m.rowOffset(0)), m.byteSize()).unload();
         });
+        for (int i = 0; i < done.length; i++) {
+            if (fits[i] && done[i] == null) {           // values the copy cannot hold (see RowInterleaved.pack): row by row
+                long need = RowInterleaved.packedBytes(todo.get(i));
+                packed--;
+                packedBytes -= need;
+                left++;
+                leftBytes += need;
+            }
+        }
         synchronized (PACKED) {
             for (int i = 0; i < done.length; i++) PACKED.putIfAbsent(todo.get(i), done[i] != null ? done[i] : NOT_PACKED);
         }
@@ -114,7 +123,8 @@ public final class CpuKernels implements Kernels {
         synchronized (PACKED) {
             Object p = PACKED.get(w);
             if (p == null) {
-                p = RowInterleaved.packedBytes(w) <= freeHeap() ? RowInterleaved.pack(w) : NOT_PACKED;
+                p = RowInterleaved.packedBytes(w) <= freeHeap() ? RowInterleaved.pack(w) : null;
+                if (p == null) p = NOT_PACKED;
                 PACKED.put(w, p);
             }
             return p instanceof RowInterleaved r ? r : null;

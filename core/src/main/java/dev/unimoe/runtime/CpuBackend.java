@@ -32,7 +32,8 @@ public final class CpuBackend implements Backend {
         CpuKernels.Packing p = CpuKernels.INSTANCE.pack(weights.matrices());
         if (p.leftRowByRow() > 0) {
             System.err.printf("warning: %d matrices (%d MiB of interleaved copies) stay in the slower row-by-row layout: "
-                    + "the Java heap has no room for them; raise UNIMOE_HEAP (the JVM's -Xmx) above the model's size%n",
+                    + "the Java heap has no room for them (raise UNIMOE_HEAP, the JVM's -Xmx, above the model's size), "
+                    + "or a Q6_K scale in them is not finite (a damaged file)%n",
                     p.leftRowByRow(), p.leftBytes() >> 20);
         }
         return new Forward(config, weights, CpuKernels.INSTANCE, ctx, maxBatch);

@@ -103,13 +103,20 @@ public final class RowInterleaved {
         return lane < 8 ? 2 * lane : 2 * (lane - 8) + 1;
     }
 
-    /** The repacked copy of {@code m} (see {@link #packable}). */
+    /**
+     * The repacked copy of {@code m} (see {@link #packable}), or null where the copy could not
+     * hold the values exactly: a Q6_K block whose scale is not finite (a damaged file). Such a
+     * matrix stays with the row-by-row kernels, which compute with the stored bytes as they are
+     * (NaN/inf in, NaN/inf out, as llama.cpp does).
+     */
     public static RowInterleaved pack(Matrix m) {
         if (!packable(m)) throw new IllegalArgumentException("cannot interleave a " + m.tensor().type() + " matrix of " + m.rows() + " rows");
         RowInterleaved p = new RowInterleaved(m.tensor().type(), m.rows(), m.cols());
         switch (p.type) {
             case Q4_K -> p.packQ4K(m);
-            case Q6_K -> p.packQ6K(m);
+            case Q6_K -> {
+                if (!p.packQ6K(m)) return null;
+            }
             default -> p.packBlocks32(m);
         }
         return p;
@@ -170,9 +177,10 @@ public final class RowInterleaved {
     /**
      * Q6_K: value = (d·sc)·(q − 32) per 16-value sub-block, as ggml expands it. The quants go in
      * as signed bytes q − 32 in the Q8_0 layout, with two float scales d·sc per block of 32
-     * (values 0–15 and 16–31), read back from the row's own expansion and checked exact.
+     * (values 0–15 and 16–31), read back from the row's own expansion and checked exact; false
+     * where a value is not its scale times a 6-bit quant (only a non-finite scale makes that).
      */
-    private void packQ6K(Matrix m) {
+    private boolean packQ6K(Matrix m) {
         Tensor t = m.tensor();
         MemorySegment src = t.data();
         int superBlocks = cols / 256;
@@ -193,15 +201,14 @@ public final class RowInterleaved {
                         for (int i = 0; i < 16; i++) {
                             float value = v[256 * sbk + 16 * k + i];
                             int qv = sc == 0f ? 0 : Math.round(value / sc);
-                            if (sc * qv != value || qv < -32 || qv > 31) {
-                                throw new IllegalStateException("Q6_K value " + value + " at row " + r + " is not its scale " + sc + " times a 6-bit quant");
-                            }
+                            if (sc * qv != value || qv < -32 || qv > 31) return false;
                             q[qb + GROUP * (16 * half + i)] = (byte) qv;
                         }
                     }
                 }
             }
         }
+        return true;
     }
 
     public DType type() { return type; }

@@ -8,6 +8,7 @@ import java.util.Random;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -164,6 +165,40 @@ class RowInterleavedTest {
                     if (r < 5 || r >= 37) assertTrue(Float.isNaN(got), type + " row " + r + " outside the range was written");
                     else assertEquals(Float.floatToRawIntBits(all[t * rows + r]), Float.floatToRawIntBits(got), type + " token " + t + " row " + r);
                 }
+            }
+        }
+    }
+
+    /**
+     * A Q6_K super-block whose scale d is NaN (a damaged file) cannot be held by the packed copy
+     * (its quants are read back from the expansion): pack gives null, and the kernels keep the
+     * matrix row by row, NaN in that row only, no exception.
+     */
+    @Test
+    void q6kWithANonFiniteScaleStaysRowByRow() {
+        assumeTrue(Vec.ENABLED, "packing needs the vector kernels");
+        int rows = 16, cols = 256;
+        byte[] bytes = Quantizer.quantize(DType.Q6_K, gaussian(rows * cols, 4, 0.3));
+        int damaged = 3;
+        long d = (long) damaged * Q6_KTensor.BYTES + 208;                 // row 3's only super-block: its f16 d
+        bytes[(int) d] = 0x00;
+        bytes[(int) d + 1] = 0x7E;                                        // 0x7E00: NaN
+        Tensor t = Tensor.of(DType.Q6_K, MemorySegment.ofArray(bytes), (long) rows * cols);
+        Matrix m = new Matrix(t, 0, rows, cols);
+        assertTrue(RowInterleaved.packable(m));
+        assertNull(RowInterleaved.pack(m), "a NaN scale cannot be packed exactly");
+        Matrix fresh = new Matrix(Tensor.of(DType.Q6_K, MemorySegment.ofArray(bytes.clone()), (long) rows * cols), 0, rows, cols);
+        assertEquals(new dev.unimoe.kernels.CpuKernels.Packing(0, 0, 1, RowInterleaved.packedBytes(fresh)),
+                dev.unimoe.kernels.CpuKernels.INSTANCE.pack(java.util.List.of(fresh)), "counted as left row by row");
+        float[] x = gaussian(cols, 6, 1.0), out = new float[rows];
+        dev.unimoe.kernels.CpuKernels.INSTANCE.matmul(m, x, 1, out);
+        Q8Activations xq = new Q8Activations().quantize(x, 0, 1, cols, false);
+        for (int r = 0; r < rows; r++) {
+            if (r == damaged) {
+                assertTrue(Float.isNaN(out[r]), "the row with the NaN scale");
+            } else {
+                double[] ref = reference(m, r, xq, 0);
+                assertEquals(ref[0], out[r], 1e-5 * ref[1] + 1e-6, "row " + r);
             }
         }
     }
