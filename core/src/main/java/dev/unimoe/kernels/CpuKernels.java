@@ -32,13 +32,15 @@ import java.util.WeakHashMap;
  * <p>Q8_0, Q4_0 and the K-quants take the quantized-activation path of llama.cpp: the {@code tokens}
  * activation rows are quantized to Q8_0 once per call (into a grow-only per-thread buffer) and
  * every block product is an integer dot scaled by d_w·d_x (per sub-block for the K-quants).
- * Float formats (F32, F16, BF16) use the float activations directly. Results per token do not
- * depend on {@code tokens}.
+ * F32 and BF16 use the float activations directly; F16 takes them rearranged once per call into
+ * the order its kernels sum in ({@link SplitActivations}). Results per token do not depend on
+ * {@code tokens}.
  *
  * <p>Q8_0, Q4_0, Q4_K and Q6_K matrices of whole 16-row groups are repacked once into
  * {@link RowInterleaved} copies on the heap (at load through {@link #pack}, else on first use)
  * and multiplied from those: about twice the speed of the row-by-row kernels. A matrix that does not fit the
- * heap's free space stays row by row, for good, so a matrix always goes through one kernel.
+ * heap's free space, or whose values the copy cannot hold (see {@link RowInterleaved#pack}), stays
+ * row by row, for good, so a matrix always goes through one kernel.
  */
 public final class CpuKernels implements Kernels {
     public static final CpuKernels INSTANCE = new CpuKernels();

@@ -3,7 +3,7 @@ package dev.unimoe.tensor;
 /**
  * Activation rows put into the {@link PairSplit} order once per product, for the F16 kernels,
  * so the threads of a matmul share them instead of each piece of rows rearranging them again
- * (that cost about 5% of an F16 prefill). One row (decode) is also kept times 2¹¹², the form
+ * (a 64-token prefill would otherwise rearrange all 64 rows for every 64-row piece). One row (decode) is also kept times 2¹¹², the form
  * {@link F16Tensor#dotRows} multiplies the weights' shifted bits into, when that is exact.
  * Buffers only grow: keep one instance per thread and re-{@link #prepare} it for each product.
  */

@@ -7,7 +7,7 @@ import java.util.Objects;
  * Formats whose float-activation products widen a stretch of weights to float32 in a per-thread
  * row and then run the {@link F32Tensor} kernels: F16, and the K-quants' {@link #dot} (the kernels
  * multiply K-quants with 8-bit activations instead, see {@link KQuantTensor}). The decode product
- * widens four rows in one pass, two such quads from the two halves of its range at once
+ * (which F16 replaces with a one-pass kernel where it can, see {@link F16Tensor}) widens four rows in one pass, two such quads from the two halves of its range at once
  * ({@link #widenRows2}), and dots them together ({@link F32Tensor#rows4}); a batch runs every
  * token over each widened quad ({@link #dotRowsTokens}). A format may widen into the
  * {@link PairSplit} order ({@link #widenSplit}); the activations are then put into the same order
